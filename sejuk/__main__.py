@@ -1,0 +1,3 @@
+from sejuk.cli import main
+
+main()

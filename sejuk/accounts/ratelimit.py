@@ -1,0 +1,67 @@
+"""Fixed-window rate limiting backed by the database.
+
+The database is the one store shared by every web process and worker, so a
+limit holds across N app servers without adding Redis. Each (key, window)
+pair is one row; a hit is one atomic UPDATE ... SET hits = hits + 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sejuk.accounts.models import RateLimitBucket
+
+
+@dataclass(frozen=True)
+class Limit:
+    hits: int
+    window_seconds: int
+
+
+def _window_start(now: dt.datetime, window_seconds: int) -> dt.datetime:
+    epoch = int(now.timestamp())
+    return dt.datetime.fromtimestamp(epoch - epoch % window_seconds, tz=dt.UTC)
+
+
+def count(key: str, window_seconds: int, *, now: dt.datetime | None = None) -> int:
+    start = _window_start(now or timezone.now(), window_seconds)
+    row = (
+        RateLimitBucket.objects.filter(key=key, window_start=start)
+        .values_list("hits", flat=True)
+        .first()
+    )
+    return row or 0
+
+
+def hit(key: str, window_seconds: int, *, now: dt.datetime | None = None) -> int:
+    """Count one hit for ``key`` and return the total in the current window."""
+    start = _window_start(now or timezone.now(), window_seconds)
+    updated = RateLimitBucket.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                RateLimitBucket.objects.create(key=key, window_start=start, hits=1)
+        except IntegrityError:
+            # Another process created the row between our UPDATE and INSERT.
+            RateLimitBucket.objects.filter(key=key, window_start=start).update(hits=F("hits") + 1)
+    return count(key, window_seconds, now=now)
+
+
+def is_limited(key: str, limit: Limit, *, now: dt.datetime | None = None) -> bool:
+    return count(key, limit.window_seconds, now=now) >= limit.hits
+
+
+def reset(key: str) -> None:
+    RateLimitBucket.objects.filter(key=key).delete()
+
+
+def prune(older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    deleted, _ = RateLimitBucket.objects.filter(
+        window_start__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

@@ -1,0 +1,79 @@
+"""The JSON API under /api/v1/, documented at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from sejuk.accounts import audit
+from sejuk.accounts.middleware import client_ip
+from sejuk.accounts.models import ApiToken
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session (for pages that call the API), with CSRF checks."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer sjk_…`` tokens for integrations."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = ApiToken.authenticate(token)
+        if user is None:
+            return None
+        request.user = user
+        # The middleware ran before we knew who this is: tell the audit log now.
+        audit.set_actor(audit.actor_for_user(user, ip=client_ip(request), source="api"))
+        return user
+
+
+api = NinjaAPI(
+    title="Sejuk API",
+    version="1",
+    description=(
+        "Operations platform for the election-season cooling system. Every endpoint is "
+        "scoped to the caller's unit and territory. Authenticate with a session cookie "
+        "or `Authorization: Bearer <token>`."
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    # Keep ninja's field-level detail and add a one-line message people can read.
+    messages = []
+    for err in exc.errors:
+        loc = ".".join(str(p) for p in err.get("loc", [])[1:]) or "request"
+        messages.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return api.create_response(
+        request, {"detail": exc.errors, "message": "; ".join(messages)}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return api.create_response(request, {"detail": "Authentication required"}, status=401)
+
+
+def _register_routers() -> None:
+    from sejuk.accounts.api import router as accounts_router
+    from sejuk.territory.api import router as territory_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/", territory_router)
+
+
+_register_routers()

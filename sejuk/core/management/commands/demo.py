@@ -1,0 +1,165 @@
+"""sejuk demo [--port N] [--prepare-only]
+
+Prepares the embedded SQLite database (migrations, territory import, demo
+organisation), then serves the web app on 127.0.0.1 with a background worker,
+and prints the URL and one login per role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from sejuk.accounts import audit
+from sejuk.core.demo import DEMO_PASSWORD, DemoError, load_demo_organisation
+from sejuk.territory.importers import import_territory
+from sejuk.territory.models import ImportRun
+from sejuk.territory.sources import SourceError, boundary_files
+
+
+def _sha(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+class Command(BaseCommand):
+    help = "Prepare the demo database and serve Sejuk on 127.0.0.1 with a background worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)"
+        )
+        parser.add_argument(
+            "--prepare-only", action="store_true", help="prepare and exit without serving"
+        )
+        parser.add_argument(
+            "--workers", type=int, default=2, help="web worker processes (default 2)"
+        )
+
+    def log(self, msg: str) -> None:
+        print(f"[sejuk demo] {msg}", file=sys.stderr, flush=True)
+
+    def handle(self, *args, **opts):
+        port = opts["port"]
+        if not 1 <= port <= 65535:
+            raise CommandError(f"--port {port} is not a TCP port (1-65535)")
+        data = settings.SEJUK_DATA_DIR
+        if data is None or not (data / "wilayah" / "wilayah.sql").is_file():
+            raise CommandError(
+                "no territory data: set SEJUK_DATA_DIR to the data directory, "
+                "or download it with `sejuk data fetch`"
+            )
+        self.log(f"database: {settings.DATABASES['default']['NAME']}")
+        self.log("applying migrations")
+        call_command("migrate", interactive=False, verbosity=0)
+        self._territory(data)
+        self.log("loading the demo organisation (Polres Metro Jakarta Pusat)")
+        try:
+            with audit.acting_as(audit.Actor(source="cli:demo")):
+                logins = load_demo_organisation()
+        except DemoError as exc:
+            raise CommandError(str(exc)) from None
+        self._print_logins(logins, port)
+        if opts["prepare_only"]:
+            self.log("prepared; not serving (--prepare-only)")
+            return
+        self._serve(port, opts["workers"])
+
+    def _territory(self, data: Path) -> None:
+        codes = data / "wilayah" / "wilayah.sql"
+        boundaries = data / "wilayah" / "boundaries"
+        try:
+            paths = [codes, *boundary_files(boundaries)]
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+        last = ImportRun.objects.filter(kind="territory").first()
+        if last is not None and last.source_sha256 == _sha(paths):
+            self.log("territory already imported from these files")
+            return
+        self.log("importing territory (83,762 desa/kelurahan; takes a little while)")
+        with audit.acting_as(audit.Actor(source="cli:demo")):
+            try:
+                result = import_territory(codes, boundaries, progress=self.log)
+            except SourceError as exc:
+                raise CommandError(f"territory import failed, nothing changed: {exc}") from None
+        self.log(
+            f"territory: {result.created} created, {result.updated} updated in {result.seconds:.1f} s"
+        )
+
+    def _print_logins(self, logins, port: int) -> None:
+        out = self.stdout
+        out.write("")
+        out.write(f"Sejuk demo: http://127.0.0.1:{port}/")
+        out.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        out.write(f"{'username':<22} {'role':<18} who")
+        for login in logins:
+            out.write(f"{login.username:<22} {login.role:<18} {login.who}")
+        out.write("")
+
+    def _serve(self, port: int, workers: int) -> None:
+        env = os.environ.copy()
+        env.setdefault("DJANGO_SETTINGS_MODULE", "sejuk.settings")
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "sejuk.wsgi:application",
+             "--bind", f"127.0.0.1:{port}", "--workers", str(max(1, workers)),
+             "--threads", "4", "--timeout", "120", "--access-logfile", "-",
+             "--log-level", "warning"],
+            env=env,
+        )  # fmt: skip
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sejuk",
+                "db_worker",
+                "--queue-name",
+                "*",
+                "--interval",
+                "1",
+                "--no-reload",
+            ],
+            env=env,
+        )
+        from sejuk.core.tasks import heartbeat
+
+        heartbeat.enqueue("worker")
+        self.log(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                if web.poll() is not None:
+                    raise CommandError(f"the web server exited with code {web.returncode}")
+                if worker.poll() is not None:
+                    raise CommandError(
+                        f"the background worker exited with code {worker.returncode}"
+                    )
+                time.sleep(0.5)
+        finally:
+            for proc in (web, worker):
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in (web, worker):
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            self.log("stopped")

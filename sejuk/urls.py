@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sejuk.accounts import views as account_views
+from sejuk.api import api
+from sejuk.core import views as core_views
+from sejuk.territory import views as territory_views
+
+admin.site.site_header = "Sejuk"
+admin.site.site_title = "Sejuk"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("wilayah/<str:kode>/", territory_views.wilayah_detail, name="wilayah"),
+    path("wilayah/<str:kode>/geojson", territory_views.wilayah_geojson, name="wilayah-geojson"),
+    path("officers/<int:pk>/", territory_views.officer_detail, name="officer"),
+    path("units/<int:pk>/", territory_views.unit_detail, name="unit"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from sejuk.lib.env import envbool, envint, envlist, envstr
+
+
+def test_envbool_accepts_common_spellings_and_rejects_typos(monkeypatch):
+    for raw, expected in [("1", True), ("yes", True), ("off", False), ("", False)]:
+        monkeypatch.setenv("X_FLAG", raw)
+        assert envbool("X_FLAG", not expected) is expected
+    monkeypatch.setenv("X_FLAG", "treu")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG='treu' is not a boolean"):
+        envbool("X_FLAG", False)
+
+
+def test_envint_validates(monkeypatch):
+    monkeypatch.setenv("X_INT", "12a")
+    with pytest.raises(ImproperlyConfigured, match="not an integer"):
+        envint("X_INT", 1)
+    monkeypatch.setenv("X_INT", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        envint("X_INT", 5, minimum=1)
+
+
+def test_file_variants_and_lists(monkeypatch, tmp_path):
+    secret = tmp_path / "s"
+    secret.write_text("from-a-file\n")
+    monkeypatch.setenv("X_SECRET_FILE", str(secret))
+    assert envstr("X_SECRET") == "from-a-file"
+    monkeypatch.setenv("X_HOSTS", "a.example, b.example,,")
+    assert envlist("X_HOSTS", []) == ["a.example", "b.example"]
+
+
+def _settings_in_child(env: dict) -> subprocess.CompletedProcess:
+    full = {**os.environ, **env}
+    full.pop("DATABASE_URL", None) if "DATABASE_URL" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "sejuk", "check", "--deploy", "--fail-level", "CRITICAL"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DATABASE_URL": "mysql://x@localhost/db"}, "supports sqlite:// and postgres://"),
+        ({"SEJUK_DEBUG": "maybe"}, "SEJUK_DEBUG='maybe' is not a boolean"),
+        ({"SEJUK_SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"SEJUK_TILE_URL": "ftp://tiles"}, "SEJUK_TILE_URL must be"),
+        ({"SEJUK_SESSION_SECONDS": "10"}, "must be at least 300"),
+    ],
+)
+def test_bad_settings_stop_the_cli_with_a_clear_message(tmp_path, env, message):
+    result = _settings_in_child({"SEJUK_STATE_DIR": str(tmp_path), **env})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_zero_configuration_creates_a_persistent_secret_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SEJUK_SECRET_KEY")}
+    env["SEJUK_STATE_DIR"] = str(tmp_path)
+    code = (
+        "import django;django.setup();from django.conf import settings;print(settings.SECRET_KEY)"
+    )
+    env["DJANGO_SETTINGS_MODULE"] = "sejuk.settings"
+    first = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    second = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert first.stdout == second.stdout and len(first.stdout.strip()) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
