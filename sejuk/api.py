@@ -68,12 +68,31 @@ def _auth_error(request, exc):
     return api.create_response(request, {"detail": "Authentication required"}, status=401)
 
 
+def _field_errors(request, exc):
+    detail = [{"loc": ["body", k], "msg": v, "type": "value_error"} for k, v in exc.errors.items()]
+    return api.create_response(request, {"detail": detail, "message": str(exc)}, status=422)
+
+
 def _register_routers() -> None:
     from sejuk.accounts.api import router as accounts_router
+    from sejuk.fieldwork import actions as field_actions
+    from sejuk.fieldwork.api import router as field_router
     from sejuk.territory.api import router as territory_router
 
+    api.add_exception_handler(field_actions.FieldworkError, _field_errors)
+    api.add_exception_handler(
+        field_actions.NotInScope,
+        lambda request, exc: api.create_response(
+            request, {"detail": "Not found in your territory"}, status=404
+        ),
+    )
+    api.add_exception_handler(
+        field_actions.NotAllowed,
+        lambda request, exc: api.create_response(request, {"detail": str(exc)}, status=403),
+    )
     api.add_router("/", accounts_router)
     api.add_router("/", territory_router)
+    api.add_router("/", field_router)
 
 
 _register_routers()

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "sejuk.accounts",
     "sejuk.territory",
     "sejuk.elections",
+    "sejuk.fieldwork",
     "sejuk.core",
 ]
 

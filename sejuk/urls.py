@@ -19,6 +19,8 @@ urlpatterns = [
     path("wilayah/<str:kode>/geojson", territory_views.wilayah_geojson, name="wilayah-geojson"),
     path("officers/<int:pk>/", territory_views.officer_detail, name="officer"),
     path("units/<int:pk>/", territory_views.unit_detail, name="unit"),
+    path("field/", include("sejuk.fieldwork.pwa_urls")),
+    path("fieldwork/", include("sejuk.fieldwork.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -200,3 +200,21 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def in_scope(qs: QuerySet, user: User, field: str = "kelurahan_id") -> QuerySet:
+    """Filter any queryset by a kode column (or Wilayah foreign key) to the user's scope."""
+    scope = scope_for(user)
+    if scope.everything:
+        return qs
+    if scope.empty:
+        return qs.none()
+    return qs.filter(scope.q(field))
+
+
+def get_in_scope(qs: QuerySet, user: User, pk, field: str = "kelurahan_id"):
+    """One object from ``qs`` within the user's scope, or 404."""
+    try:
+        return in_scope(qs, user, field).get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found in your territory") from None

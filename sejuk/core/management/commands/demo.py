@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sejuk.accounts import audit
 from sejuk.core.demo import DEMO_PASSWORD, DemoError, load_demo_organisation
+from sejuk.fieldwork.demo import load_demo_fieldwork
 from sejuk.territory.importers import import_territory
 from sejuk.territory.models import ImportRun
 from sejuk.territory.sources import SourceError, boundary_files
@@ -69,6 +70,8 @@ class Command(BaseCommand):
         try:
             with audit.acting_as(audit.Actor(source="cli:demo")):
                 logins = load_demo_organisation()
+                self.log("loading a week of field work in Kelurahan Galur (11-17 Nov 2024)")
+                load_demo_fieldwork()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         self._print_logins(logins, port)
