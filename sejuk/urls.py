@@ -4,6 +4,7 @@ from django.urls import include, path
 from sejuk.accounts import views as account_views
 from sejuk.api import api
 from sejuk.core import views as core_views
+from sejuk.fieldwork import photos as field_photos
 from sejuk.territory import views as territory_views
 
 admin.site.site_header = "Sejuk"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("officers/<int:pk>/", territory_views.officer_detail, name="officer"),
     path("units/<int:pk>/", territory_views.unit_detail, name="unit"),
     path("field/", include("sejuk.fieldwork.pwa_urls")),
+    path("fieldwork/photos/<int:pk>.jpg", field_photos.photo, name="field-photo"),
     path("fieldwork/", include("sejuk.fieldwork.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -174,10 +174,19 @@ def _normalise(user: User, p: dict) -> dict[str, Any]:
         raise NotInScope(kode)
 
     officer_ids = sorted(set(p.get("officer_ids") or []))
-    if not officer_ids:
-        if user.officer_id is None:
-            raise FieldworkError({"officer_ids": "give the officers (your account has no officer)"})
+    if not officer_ids and user.officer_id is not None:
         officer_ids = [user.officer_id]
+    elif not officer_ids:
+        # Staff logging on behalf of the field: default to the kelurahan's officers.
+        officer_ids = sorted(
+            visible_officers(user)
+            .filter(kelurahan__kode=kode, active=True)
+            .values_list("pk", flat=True)
+        )
+        if not officer_ids:
+            raise FieldworkError(
+                {"officer_ids": f"no officer is assigned to {kode}; name the officers"}
+            )
     visible = set(visible_officers(user).filter(pk__in=officer_ids).values_list("pk", flat=True))
     if missing := [o for o in officer_ids if o not in visible]:
         raise FieldworkError({"officer_ids": f"unknown officers {missing}"})
@@ -324,7 +333,16 @@ def _save_children(
 def _write(activity: Activity, data: dict, user: User, edited_at: dt.datetime | None) -> None:
     _apply(activity, data)
     activity.client_edited_at = edited_at
-    activity.full_clean(exclude=["created_by", "officers", "contacts"])
+    try:
+        # client_uuid uniqueness is left to the database constraint: under
+        # concurrency a SELECT-based check can see the other request's commit
+        # and fail with a ValidationError instead of the IntegrityError that
+        # the caller turns into "duplicate".
+        activity.full_clean(
+            exclude=["created_by", "officers", "contacts", "client_uuid"], validate_unique=False
+        )
+    except ValidationError as exc:
+        raise FieldworkError({k: " ".join(v) for k, v in exc.message_dict.items()}) from None
     activity.save()
     activity.officers.set(data["officer_ids"])
     activity.contacts.set(data["contact_ids"])
@@ -392,13 +410,14 @@ def do_sync_activity(user: User, payload: dict) -> SyncResult:
             activity.version += 1
             _write(activity, merged, user, max(edited_at, activity.client_edited_at or edited_at))
             for c in conflicts:
-                SyncConflict.objects.create(
+                row = SyncConflict.objects.create(
                     activity=activity,
                     field=c["field"],
                     kept_value=c["kept"],
                     discarded_value=c["discarded"],
                     discarded_by=None if c["kept"] == device.get(c["field"]) else user,
                 )
+                c["id"] = row.pk
         children_changed, visit_out = _save_children(activity, user, visits, complaints)
         if not fields_changed and not children_changed:
             return SyncResult("duplicate", activity, visits=visit_out)

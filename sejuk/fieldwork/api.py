@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from sejuk.accounts import audit
-from sejuk.accounts.access import get_in_scope, scope_for, visible_wilayah
+from sejuk.accounts.access import get_in_scope, scope_for, visible_officers, visible_wilayah
 from sejuk.fieldwork import actions
 from sejuk.fieldwork.access import (
     can_read_contacts,
@@ -37,6 +37,7 @@ from sejuk.fieldwork.models import (
     Visit,
     Vulnerability,
 )
+from sejuk.fieldwork.photos import photo_url
 from sejuk.territory.models import Level
 
 router = Router(tags=["fieldwork"])
@@ -91,6 +92,7 @@ class VisitOut(Schema):
 
 
 class ConflictOut(Schema):
+    id: int | None = None
     field: str
     kept: object = None
     discarded: object = None
@@ -181,6 +183,7 @@ class ActivityOut(Schema):
     ended_at: dt.datetime | None
     kelurahan: str
     officer_ids: list[int]
+    contact_ids: list[int]
     location_text: str
     people_met: str
     people_count: int | None
@@ -233,6 +236,7 @@ def _activity_out(a: Activity) -> dict:
         "ended_at": a.ended_at,
         "kelurahan": a.kelurahan_id,
         "officer_ids": sorted(o.pk for o in a.officers.all()),
+        "contact_ids": sorted(c.pk for c in a.contacts.all()),
         "location_text": a.location_text,
         "people_met": a.people_met,
         "people_count": a.people_count,
@@ -272,6 +276,7 @@ def _activity_out(a: Activity) -> dict:
 def _activities_qs(user):
     return visible_activities(user).prefetch_related(
         "officers",
+        "contacts",
         Prefetch("visits", queryset=Visit.objects.select_related("titik")),
         "complaints",
         "photos",
@@ -379,7 +384,7 @@ def add_photo(
         "status": "created" if created else "duplicate",
         "width": p.width,
         "height": p.height,
-        "url": p.image.url,
+        "url": photo_url(p),
     }
     return Status(201 if created else 200, body)
 
@@ -450,6 +455,10 @@ def bootstrap(request):
         "topics": [{"key": k, "label": str(v)} for k, v in TOPICS],
         "kinds": [{"key": k, "label": str(v)} for k, v in Activity._meta.get_field("kind").choices],
         "complaints": [_complaint_out(c) for c in complaints.select_related("owner")[:200]],
+        "officers": [
+            {"id": o.pk, "name": str(o), "kelurahan": sorted(k.kode for k in o.kelurahan.all())}
+            for o in visible_officers(user).filter(active=True).prefetch_related("kelurahan")[:500]
+        ],
         "activities": [_activity_out(a) for a in recent],
     }
 

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET
 
 from sejuk.accounts.access import has_role, visible_wilayah
 from sejuk.accounts.models import Role
-from sejuk.fieldwork.models import TOPICS, ActivityKind
+from sejuk.fieldwork.models import TOPICS, ActivityKind, TitikCategory
 from sejuk.territory.models import Level
 
 # Who logs field work from a phone (admin always passes has_role).
@@ -79,10 +79,13 @@ def app_shell(request: HttpRequest) -> HttpResponse:
             "sync": "/api/v1/field/activities/sync",
             # {uuid} is replaced by the activity's client_uuid.
             "photos": "/api/v1/field/activities/{uuid}/photos",
+            # {id} is replaced by the conflict's id.
+            "ackConflict": "/api/v1/field/conflicts/{id}/ack",
             "login": f"{reverse('login')}?next={reverse('field:app')}",
         },
         "kinds": [{"value": k, "label": str(label)} for k, label in ActivityKind.choices],
         "topics": [{"key": k, "label": str(label)} for k, label in TOPICS],
+        "categories": {k: str(label) for k, label in TitikCategory.choices},
         "kelurahan": [{"kode": w.kode, "nama": w.display} for w in kelurahan],
         "version": shell_version(),
     }

@@ -63,6 +63,12 @@ def test_photos_are_stored_without_gps_exif_and_deduplicated(
     stored = photo.image.read()
     assert not has_gps_exif(stored) and b"PhoneMaker" not in stored
     assert (photo.width, photo.height) == (1200, 900)
+    url = r.json()["url"]
+    served = client.get(url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    assert b"".join(served.streaming_content) == stored
+    assert client_for(User.objects.get(username="tanahtinggi")).get(url).status_code == 404
+    client = client_for(galur)
     again = upload(client, key, raw, photo_uuid)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     assert ActivityPhoto.objects.filter(activity__client_uuid=key).count() == 1

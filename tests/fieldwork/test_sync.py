@@ -78,10 +78,10 @@ def test_two_devices_merge_field_by_field_and_the_later_edit_wins(
     assert act.notes == "Catatan Kapolsek"  # both changed: the later edit (12:00) wins
     assert act.appeals == "Imbauan baru"  # only the phone changed it
     assert act.people_count == 20  # only the desktop changed it
-    assert out["conflicts"] == [
-        {"field": "notes", "kept": "Catatan Kapolsek", "discarded": "Catatan dari HP"}
-    ]
     conflict = SyncConflict.objects.get(activity=act)
+    assert out["conflicts"] == [
+        {"id": conflict.pk, "field": "notes", "kept": "Catatan Kapolsek", "discarded": "Catatan dari HP"}
+    ]
     assert conflict.discarded_by == galur and not conflict.acknowledged
     # The conflict is shown with the activity until acknowledged.
     shown = phone.get(f"/api/v1/field/activities/{act.pk}").json()["conflicts"]
@@ -102,7 +102,12 @@ def test_a_later_phone_edit_wins_over_an_earlier_server_edit(
         client_for(galur),
         dict(body, base_version=1, notes="phone", client_edited_at="2024-11-14T13:00:00+07:00"),
     )
-    assert r.json()["conflicts"][0] == {"field": "notes", "kept": "phone", "discarded": "server"}
+    (conflict,) = r.json()["conflicts"]
+    assert (conflict["field"], conflict["kept"], conflict["discarded"]) == (
+        "notes",
+        "phone",
+        "server",
+    )
     assert Activity.objects.get(client_uuid=body["client_uuid"]).notes == "phone"
 
 
@@ -155,6 +160,16 @@ def test_another_kelurahans_activity_cannot_be_overwritten_by_uuid(
     r = post(client_for(galur), dict(body, kelurahan="31.71.08.1003", notes="hijack"))
     assert r.status_code == 404
     assert Activity.objects.get(client_uuid=body["client_uuid"]).notes == "Aman dan kondusif"
+
+
+def test_staff_without_an_officer_log_for_the_kelurahans_officer(client_for, galur, db, payload):
+    from sejuk.accounts.models import User
+
+    staff = User.objects.get(username="staf.joharbaru")
+    r = post(client_for(staff), payload())
+    assert r.status_code == 201, r.content
+    act = Activity.objects.get(pk=r.json()["id"])
+    assert list(act.officers.values_list("pk", flat=True)) == [galur.officer_id]
 
 
 def test_roles_that_do_not_do_field_work_are_refused(client_for, db, payload):
