@@ -124,6 +124,29 @@ def log_view(user, instance: models.Model, fields: list[str], *, source: str = "
     )
 
 
+def log_views(user, instances, fields: list[str], *, source: str = "web") -> int:
+    """Record, in one INSERT, that ``user`` was shown ``fields`` of each instance."""
+    current = _actor.get()
+    who = actor_for_user(user, ip=current.ip, source=current.source or source)
+    rows = [
+        AuditEntry(
+            actor_id=who.user_id,
+            actor_username=who.username,
+            actor_role=who.role,
+            ip=who.ip,
+            source=who.source,
+            action=AuditAction.VIEW,
+            object_type=_label(obj),
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:300],
+            changes={"fields": sorted(fields)},
+        )
+        for obj in instances
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
 def _field_values(instance: models.Model, exclude: frozenset[str]) -> dict[str, Any]:
     values = {}
     for field in instance._meta.concrete_fields:

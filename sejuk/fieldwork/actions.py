@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sejuk.accounts.access import visible_officers
-from sejuk.accounts.models import User
+from sejuk.accounts.access import has_role, visible_officers
+from sejuk.accounts.models import Role, User
 from sejuk.analytics.geo import haversine_m
 from sejuk.fieldwork.access import (
     can_write_fieldwork,
@@ -468,6 +468,13 @@ def do_add_photo(
 # --- complaints --------------------------------------------------------------
 
 
+def _may_handle(user: User, complaint: FieldComplaint) -> None:
+    if not can_write_fieldwork(user):
+        raise NotAllowed("your role does not handle field complaints")
+    if not may_write_in(user, complaint.kelurahan_id):
+        raise NotInScope(complaint.kelurahan_id)
+
+
 def do_transition_complaint(
     user: User,
     complaint: FieldComplaint,
@@ -477,24 +484,25 @@ def do_transition_complaint(
     handed_to: str = "",
     resolution: str = "",
 ) -> FieldComplaint:
-    if not can_write_fieldwork(user):
-        raise NotAllowed("your role does not handle field complaints")
+    _may_handle(user, complaint)
     if to_status not in ComplaintStatus.values:
         raise FieldworkError({"status": f"must be one of {', '.join(ComplaintStatus.values)}"})
-    if not complaint.can_move_to(to_status):
-        raise FieldworkError({"status": f"cannot go from {complaint.status} to {to_status}"})
     if to_status == ComplaintStatus.HANDED_OVER and not handed_to.strip():
         raise FieldworkError({"handed_to": "name the agency it is handed to"})
     if to_status == ComplaintStatus.RESOLVED and not (resolution.strip() or note.strip()):
         raise FieldworkError({"resolution": "say how it was resolved"})
     with transaction.atomic():
+        # Check the transition on the locked row: two people acting at once
+        # must not both pass a check made on stale copies.
         locked = FieldComplaint.objects.select_for_update().get(pk=complaint.pk)
+        if not locked.can_move_to(to_status):
+            raise FieldworkError({"status": f"cannot go from {locked.status} to {to_status}"})
         before = locked.status
         locked.status = to_status
-        if handed_to:
+        if to_status == ComplaintStatus.HANDED_OVER:
             locked.handed_to = handed_to.strip()[:150]
-        if resolution:
-            locked.resolution = resolution.strip()
+        if to_status == ComplaintStatus.RESOLVED:
+            locked.resolution = (resolution or note).strip()
         locked.save()
         ComplaintEvent.objects.create(
             complaint=locked, actor=user, from_status=before, to_status=to_status, note=note.strip()
@@ -503,17 +511,33 @@ def do_transition_complaint(
 
 
 def do_reassign_complaint(
-    user: User, complaint: FieldComplaint, owner: Officer, due_date: dt.date | None
+    user: User, complaint: FieldComplaint, owner: Officer, due_date: dt.date | None, note: str = ""
 ) -> FieldComplaint:
-    if not can_write_fieldwork(user):
-        raise NotAllowed("your role does not handle field complaints")
+    """Give a complaint another owner or due date (Kapolsek and Polsek staff)."""
+    _may_handle(user, complaint)
+    if not has_role(user, Role.KAPOLSEK, Role.POLSEK_STAFF):
+        raise NotAllowed("only the Kapolsek and Polsek staff reassign complaints")
     if not visible_officers(user).filter(pk=owner.pk).exists():
         raise FieldworkError({"owner": "unknown officer"})
-    complaint.owner = owner
-    if due_date:
-        complaint.due_date = due_date
-    complaint.save()
-    return complaint
+    with transaction.atomic():
+        locked = FieldComplaint.objects.select_for_update().get(pk=complaint.pk)
+        changes = []
+        if locked.owner_id != owner.pk:
+            changes.append(f"owner: {locked.owner} → {owner}")
+            locked.owner = owner
+        if due_date and due_date != locked.due_date:
+            changes.append(f"due: {locked.due_date} → {due_date}")
+            locked.due_date = due_date
+        if changes:
+            locked.save()
+            ComplaintEvent.objects.create(
+                complaint=locked,
+                actor=user,
+                from_status=locked.status,
+                to_status=locked.status,
+                note="; ".join(changes) + (f" — {note.strip()}" if note.strip() else ""),
+            )
+    return locked
 
 
 # --- titik rawan -------------------------------------------------------------

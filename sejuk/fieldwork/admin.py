@@ -24,6 +24,7 @@ from sejuk.fieldwork.models import (
     TitikRawan,
     Visit,
 )
+from sejuk.fieldwork.photos import photo_url
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -66,7 +67,7 @@ class ActivityPhotoInline(ReadOnlyInline):
             return "—"
         return format_html(
             '<a href="{0}"><img src="{0}" alt="" style="max-width:160px;max-height:120px"></a>',
-            obj.image.url,
+            photo_url(obj),
         )
 
 

@@ -506,6 +506,8 @@ def ack_conflict(request, conflict_id: int):
     ).first()
     if conflict is None:
         raise Http404
+    if not may_write_in(request.auth, conflict.activity.kelurahan_id):
+        raise actions.NotAllowed("only those who log field work here acknowledge conflicts")
     conflict.acknowledged = True
     conflict.save(update_fields=["acknowledged"])
     return {"detail": "acknowledged"}
@@ -606,8 +608,7 @@ def list_contacts(request, kelurahan: str | None = None):
     if kelurahan:
         qs = qs.filter(kelurahan_id=kelurahan)
     rows = list(qs[:2000])
-    for c in rows:
-        audit.log_view(request.auth, c, list(Contact.PERSONAL_FIELDS), source="api")
+    audit.log_views(request.auth, rows, list(Contact.PERSONAL_FIELDS), source="api")
     return [_contact_out(c) for c in rows]
 
 

@@ -414,6 +414,9 @@ class CoverageForm(FilterForm):
 
     def __init__(self, data, *, user: User):
         self.base_fields = {"kelurahan": _kelurahan_filter_field(user), **self.base_fields}
+        if not data.get("n"):
+            data = data.copy()
+            data["n"] = str(self.DEFAULT_N)
         super().__init__(data, user=user)
 
     @property

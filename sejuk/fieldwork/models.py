@@ -90,14 +90,15 @@ class TitikRawan(models.Model):
         return self.name
 
     def clean(self) -> None:
+        errors = {}
         if self.active_from and self.active_until and self.active_until < self.active_from:
-            raise ValidationError(
-                {"active_until": _("The end of the active period is before its start.")}
-            )
+            errors["active_until"] = _("The end of the active period is before its start.")
         for field in ("rt", "rw"):
             value = getattr(self, field)
             if value and not value.isdigit():
-                raise ValidationError({field: _("RT and RW are numbers, e.g. 05.")})
+                errors[field] = _("RT and RW are numbers, e.g. 05.")
+        if errors:
+            raise ValidationError(errors)
 
     def is_active_on(self, day: dt.date) -> bool:
         if self.active_from and day < self.active_from:

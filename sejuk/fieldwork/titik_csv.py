@@ -55,6 +55,17 @@ class TitikImportResult:
     unchanged: int = 0
 
 
+def safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas (CSV injection) in free-text cells."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _unprotect(text: str) -> str:
+    """Undo safe_cell() when our own export is imported again."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
 def export_csv(rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -63,19 +74,19 @@ def export_csv(rows) -> str:
         writer.writerow(
             [
                 t.pk,
-                t.name,
+                safe_cell(t.name),
                 t.category,
                 t.kelurahan_id,
                 f"{t.lat:.7f}",
                 f"{t.lon:.7f}",
-                t.street,
+                safe_cell(t.street),
                 t.rt,
                 t.rw,
                 t.vulnerability,
-                t.vulnerability_reason,
+                safe_cell(t.vulnerability_reason),
                 t.active_from.isoformat() if t.active_from else "",
                 t.active_until.isoformat() if t.active_until else "",
-                t.notes,
+                safe_cell(t.notes),
             ]
         )
     return out.getvalue()
@@ -103,7 +114,7 @@ def _parse(raw: bytes) -> list[dict[str, str]]:
         for row in reader:
             if None in row:
                 raise TitikCsvError([f"row {reader.line_num}: more cells than header columns"])
-            rows.append({k: (v or "").strip() for k, v in row.items()})
+            rows.append({k: _unprotect((v or "").strip()) for k, v in row.items()})
             if len(rows) > MAX_ROWS:
                 raise TitikCsvError([f"more than {MAX_ROWS} rows; split the file"])
     except csv.Error as exc:
@@ -144,13 +155,16 @@ def import_csv(user: User, raw: bytes) -> TitikImportResult:
             for c in COLUMNS
             if c != "id"
         }
+        bad_choice = False
         if row["category"] not in TitikCategory.values:
             errors.append(
                 f"{where}: category {row['category']!r}; use one of {', '.join(TitikCategory.values)}"
             )
+            bad_choice = True
         vuln = row.get("vulnerability") or Vulnerability.SEDANG
         if vuln not in Vulnerability.values:
             errors.append(f"{where}: vulnerability {vuln!r}; use rendah, sedang or tinggi")
+            bad_choice = True
         try:
             lat, lon = float(row["lat"]), float(row["lon"])
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -176,7 +190,9 @@ def import_csv(user: User, raw: bytes) -> TitikImportResult:
         titik.active_until = _date(row.get("active_until", ""), "active_until", where, errors)
         titik.notes = row.get("notes", "")
         try:
-            titik.full_clean(exclude=["created_by"])
+            titik.full_clean(
+                exclude=["created_by", *(["category", "vulnerability"] if bad_choice else [])]
+            )
         except Exception as exc:  # ValidationError: report every field
             for field, msgs in getattr(exc, "message_dict", {"row": [str(exc)]}).items():
                 errors.append(f"{where}: {field}: {' '.join(msgs)}")

@@ -14,12 +14,10 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.db.models import (
     Case,
     Count,
@@ -115,11 +113,11 @@ def _days_since(when: dt.datetime | None, today: dt.date) -> int | None:
     return (today - timezone.localtime(when).date()).days
 
 
-def _form_errors(form, exc: actions.FieldworkError, aliases: dict[str, str] | None = None) -> None:
-    """Attach an action's field errors to the form; unknown keys become form-wide errors."""
+def _form_errors(form, exc: actions.FieldworkError) -> None:
+    """Attach an action's field errors to the form; other keys ("location") become
+    form-wide errors."""
     for key, message in exc.errors.items():
-        name = (aliases or {}).get(key, key)
-        form.add_error(name if name in form.fields else None, message)
+        form.add_error(key if key in form.fields else None, message)
 
 
 def _subcount(model, field: str = "activity"):
@@ -176,10 +174,6 @@ def _scope_kelurahan_codes(user: User, selected: str | None = None) -> list[str]
     )
 
 
-def _map_attrs() -> dict:
-    return {"tile_url": settings.SEJUK_TILE_URL, "attribution": settings.SEJUK_TILE_ATTRIBUTION}
-
-
 def _csv_cell(value: Any) -> Any:
     """Neutralise text that a spreadsheet would run as a formula (CSV injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -215,10 +209,8 @@ def _log_export(object_type: str, what: str, rows: int, filters: dict) -> None:
 
 
 def _log_contact_views(user: User, contacts: Iterable[Contact], fields: list[str]) -> None:
-    # One audit entry per contact shown, committed together.
-    with transaction.atomic():
-        for c in contacts:
-            audit.log_view(user, c, fields)
+    # One audit entry per contact shown, written in one INSERT.
+    audit.log_views(user, list(contacts), fields)
 
 
 def _local_iso(value: dt.datetime | None) -> str:
@@ -266,7 +258,6 @@ def titik_list(request: HttpRequest) -> HttpResponse:
         },
         "map_truncated": len(points) > MAP_LIMIT,
         "map_limit": MAP_LIMIT,
-        "map": _map_attrs(),
     }
     return _render(request, "fieldwork/titik_list.html", ctx, section="titik")
 
@@ -295,7 +286,6 @@ def titik_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "boundaries": _boundaries(user, [t.kelurahan_id]),
         },
-        "map": _map_attrs(),
     }
     return _render(request, "fieldwork/titik_detail.html", ctx, section="titik")
 
@@ -341,7 +331,6 @@ def titik_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "boundaries": _boundaries(user, [k for k, _n in choices]),
             "point": [titik.lat, titik.lon] if titik.lat is not None else None,
         },
-        "map": _map_attrs(),
     }
     return _render(request, "fieldwork/titik_form.html", ctx, section="titik", status=status)
 
@@ -859,6 +848,7 @@ def _coverage(user: User, form: forms.CoverageForm, today: dt.date) -> dict:
                 "activities_7d": per_kel_activities.get(kode, 0),
                 "last_visit_at": last,
                 "days_since": _days_since(last, today),
+                "stale_kelurahan": last is None or last < cutoff,
             }
         )
     # Most neglected first: never visited, then the longest ago.

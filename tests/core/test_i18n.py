@@ -16,7 +16,11 @@ def _entries(po: str) -> list[tuple[str, str, bool]]:
         strs = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
         if not ids or not strs:
             continue
-        join = lambda m: "".join(re.findall(r'"(.*)"', m.group(1)))  # noqa: E731
+
+        def join(m):
+            raw = "".join(re.findall(r'"(.*)"', m.group(1)))
+            return raw.encode("latin-1", "backslashreplace").decode("unicode_escape")
+
         out.append((join(ids), join(strs), fuzzy))
     return out
 

@@ -453,7 +453,7 @@ def test_csv_import_is_all_or_nothing(client_for, galur):
     r = upload(client, HEADER + "\n" + GOOD_ROW + "\n")
     assert r.status_code == 302
     page = client.get(r["Location"]).content.decode()
-    assert "Imported 1 rows: 1 created, 0 updated, 0 unchanged." in page
+    assert "1 baris diimpor: 1 baru, 0 diubah, 0 tetap." in page
     assert TitikRawan.objects.filter(name="Pos RW 02 Jalan Topaz", kelurahan_id=GALUR).count() == 1
     entry = AuditEntry.objects.filter(action="import", object_type="fieldwork.titikrawan").first()
     assert entry.changes["created"] == 1
@@ -473,7 +473,7 @@ def test_activity_detail_shows_visits_flags_photos_complaints(client_for, galur)
     near, far = make_titik(name="Pos Ronda"), make_titik(name="Masjid Al-Ikhlas")
     make_visit(a, near, distance=20)
     make_visit(a, far, distance=350)
-    ActivityPhoto.objects.create(
+    photo = ActivityPhoto.objects.create(
         activity=a, image="fieldwork/2024/11/foto.jpg", width=160, height=120, caption="Dialog"
     )
     make_complaint(
@@ -482,7 +482,8 @@ def test_activity_detail_shows_visits_flags_photos_complaints(client_for, galur)
     body = client_for(galur).get(reverse("fieldwork:activity", args=[a.pk])).content.decode()
     assert "Pos Ronda" in body and "Masjid Al-Ikhlas" in body
     assert "350 m" in body and body.count('data-testid="flagged"') == 1
-    assert 'src="/media/fieldwork/2024/11/foto.jpg"' in body
+    # Photos are served with access control, never as public media.
+    assert f'src="/fieldwork/photos/{photo.pk}.jpg"' in body and "/media/" not in body
     assert "Parkir liar" in body and "fw-overdue" in body
     assert "cooling system Pilkada" in body
     assert "Aiptu Baktiar Emri" in body
@@ -690,6 +691,9 @@ def test_the_admin_lists_and_shows_field_work(client_for, admin_demo, records):
     r = records["galur"]
     c = r["complaint"]
     SyncConflict.objects.create(activity=r["activity"], field="notes", kept_value="a")
+    photo = ActivityPhoto.objects.create(
+        activity=r["activity"], image="fieldwork/x.jpg", width=10, height=10
+    )
     for model, obj in [
         ("titikrawan", r["titik"]),
         ("activity", r["activity"]),
@@ -704,6 +708,8 @@ def test_the_admin_lists_and_shows_field_work(client_for, admin_demo, records):
     assert (
         client.get(f"/admin/fieldwork/activity/?q={r['activity'].client_uuid}").status_code == 200
     )
+    page = client.get(f"/admin/fieldwork/activity/{r['activity'].pk}/change/").content.decode()
+    assert f"/fieldwork/photos/{photo.pk}.jpg" in page
     # Contacts seen in the admin are audited like everywhere else: the list,
     # the search (Galur matches its kelurahan) and the change page.
     entries = views_of(r["contact"])

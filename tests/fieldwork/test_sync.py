@@ -80,7 +80,12 @@ def test_two_devices_merge_field_by_field_and_the_later_edit_wins(
     assert act.people_count == 20  # only the desktop changed it
     conflict = SyncConflict.objects.get(activity=act)
     assert out["conflicts"] == [
-        {"id": conflict.pk, "field": "notes", "kept": "Catatan Kapolsek", "discarded": "Catatan dari HP"}
+        {
+            "id": conflict.pk,
+            "field": "notes",
+            "kept": "Catatan Kapolsek",
+            "discarded": "Catatan dari HP",
+        }
     ]
     assert conflict.discarded_by == galur and not conflict.acknowledged
     # The conflict is shown with the activity until acknowledged.

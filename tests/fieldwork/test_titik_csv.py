@@ -82,3 +82,16 @@ def test_the_cli_imports_and_exports_as_a_user(galur, tmp_path):
         call_command("fieldwork", "titik-import", str(bad), "--as", "galur")
     with pytest.raises(CommandError, match="no active user"):
         call_command("fieldwork", "titik-import", str(bad), "--as", "ghost")
+
+
+def test_exports_neutralise_spreadsheet_formulas_and_reimport_cleanly(galur):
+    csv = HEADER + '"=HYPERLINK(""http://x"")",meeting,31.71.08.1003,-6.1762,106.8554,,,,sedang\n'
+    import_csv(galur, csv.encode())
+    t = TitikRawan.objects.get(kelurahan_id="31.71.08.1003")
+    assert t.name.startswith("=HYPERLINK")
+    exported = export_csv([t])
+    assert "'=HYPERLINK" in exported
+    again = import_csv(galur, exported.encode())
+    assert again.unchanged == 1
+    t.refresh_from_db()
+    assert t.name.startswith("=HYPERLINK")

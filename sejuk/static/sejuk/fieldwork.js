@@ -16,6 +16,8 @@
 
   function baseMap(el) {
     var map = L.map(el, { zoomSnap: 0.25, attributionControl: !!el.dataset.tileUrl });
+    // Vector layers need a view before they are added; fit() refines it.
+    map.setView(DEFAULT_VIEW.center, DEFAULT_VIEW.zoom);
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, {
         maxZoom: 19,
@@ -64,7 +66,7 @@
     var visit = el.dataset.labelLastVisit + ": ";
     if (p.days === null || p.days === undefined) visit += el.dataset.labelNever;
     else if (p.days === 0) visit += el.dataset.labelToday;
-    else visit += p.days + " " + el.dataset.labelDays;
+    else visit += p.days + " " + (p.days === 1 ? el.dataset.labelDay : el.dataset.labelDays);
     parts.push(visit);
     info.textContent = parts.join(" · ");
     box.appendChild(info);
@@ -108,7 +110,6 @@
     var outline = boundaries(map, data.boundaries);
     var layers = data.points.map(function (p) { return marker(p).addTo(map); });
     fit(map, layers.length ? layers : [outline]);
-    if (layers.length) map.setView(layers[0].getLatLng(), 17);
     el.dataset.ready = "1";
   }
 
