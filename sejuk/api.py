@@ -94,5 +94,19 @@ def _register_routers() -> None:
     api.add_router("/", territory_router)
     api.add_router("/", field_router)
 
+    from sejuk.reports import actions as report_actions
+    from sejuk.reports.api import router as reports_router
+
+    api.add_exception_handler(report_actions.ReportError, _field_errors)
+    api.add_exception_handler(
+        report_actions.NotInScope,
+        lambda request, exc: api.create_response(request, {"detail": "Not found"}, status=404),
+    )
+    api.add_exception_handler(
+        report_actions.NotAllowed,
+        lambda request, exc: api.create_response(request, {"detail": str(exc)}, status=403),
+    )
+    api.add_router("/", reports_router)
+
 
 _register_routers()

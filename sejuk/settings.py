@@ -62,6 +62,35 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _reporter_keys() -> str:
+    """Fernet key(s) for reporter identity; generated once for zero-config installs."""
+    keys = envstr("SEJUK_REPORTER_KEY")
+    if keys:
+        from cryptography.fernet import Fernet
+
+        for k in keys.split(","):
+            try:
+                Fernet(k.strip().encode())
+            except ValueError:
+                raise ImproperlyConfigured(
+                    "SEJUK_REPORTER_KEY must be Fernet keys (32 url-safe base64 bytes), comma-separated"
+                ) from None
+        return keys
+    path = STATE_DIR / "reporter_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    from cryptography.fernet import Fernet
+
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode("ascii")
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+SEJUK_REPORTER_KEYS = _reporter_keys()
 ALLOWED_HOSTS = envlist("SEJUK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("SEJUK_CSRF_TRUSTED_ORIGINS", [])
 
@@ -79,6 +108,7 @@ INSTALLED_APPS = [
     "sejuk.territory",
     "sejuk.elections",
     "sejuk.fieldwork",
+    "sejuk.reports",
     "sejuk.core",
 ]
 
@@ -232,3 +262,26 @@ SEJUK_TRUST_X_FORWARDED_FOR = envbool("SEJUK_TRUST_X_FORWARDED_FOR", False)
 if TESTING:
     # Fast hashing in tests only; production keeps Django's PBKDF2 default.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- citizen reports (docs/reports.md) ------------------------------------------
+# The Polres whose triage queue receives reports that cannot be located.
+SEJUK_TRIAGE_UNIT = envstr("SEJUK_TRIAGE_UNIT", "polres-metro-jakarta-pusat")
+SEJUK_REOPEN_DAYS = envint("SEJUK_REOPEN_DAYS", 7, minimum=0)
+SEJUK_DUPLICATE_WINDOW_MINUTES = envint("SEJUK_DUPLICATE_WINDOW_MINUTES", 120, minimum=0)
+SEJUK_DUPLICATE_RADIUS_M = envint("SEJUK_DUPLICATE_RADIUS_M", 300, minimum=0)
+SEJUK_PUBLIC_REPORTS_PER_HOUR_IP = envint("SEJUK_PUBLIC_REPORTS_PER_HOUR_IP", 20, minimum=1)
+SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE = envint("SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE", 10, minimum=1)
+SEJUK_STATUS_LOOKUPS_PER_MINUTE_IP = envint("SEJUK_STATUS_LOOKUPS_PER_MINUTE_IP", 30, minimum=1)
+# Dotted path to a callable(text, category) -> {"urgency": ..., "score": ...}; the
+# monitoring issue's text classifier plugs in here.
+SEJUK_TRIAGE_CLASSIFIER = envstr("SEJUK_TRIAGE_CLASSIFIER", "") or ""
+# Outgoing messages: "record" stores them only (default, no network); "live" sends.
+SEJUK_SENDERS = envstr("SEJUK_SENDERS", "record") or "record"
+SEJUK_WHATSAPP_VERIFY_TOKEN = envstr("SEJUK_WHATSAPP_VERIFY_TOKEN", "") or ""
+SEJUK_WHATSAPP_APP_SECRET = envstr("SEJUK_WHATSAPP_APP_SECRET", "") or ""
+SEJUK_WHATSAPP_TOKEN = envstr("SEJUK_WHATSAPP_TOKEN", "") or ""
+SEJUK_WHATSAPP_PHONE_NUMBER_ID = envstr("SEJUK_WHATSAPP_PHONE_NUMBER_ID", "") or ""
+SEJUK_TELEGRAM_SECRET_TOKEN = envstr("SEJUK_TELEGRAM_SECRET_TOKEN", "") or ""
+SEJUK_TELEGRAM_BOT_TOKEN = envstr("SEJUK_TELEGRAM_BOT_TOKEN", "") or ""
+if SEJUK_SENDERS not in ("record", "live"):
+    raise ImproperlyConfigured("SEJUK_SENDERS must be 'record' or 'live'")

@@ -23,6 +23,9 @@ urlpatterns = [
     path("field/", include("sejuk.fieldwork.pwa_urls")),
     path("fieldwork/photos/<int:pk>.jpg", field_photos.photo, name="field-photo"),
     path("fieldwork/", include("sejuk.fieldwork.urls")),
+    path("reports/", include("sejuk.reports.urls")),
+    path("lapor/", include("sejuk.reports.public_urls")),
+    path("webhooks/", include("sejuk.reports.webhook_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

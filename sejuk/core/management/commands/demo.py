@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from sejuk.accounts import audit
 from sejuk.core.demo import DEMO_PASSWORD, DemoError, load_demo_organisation
 from sejuk.fieldwork.demo import load_demo_fieldwork
+from sejuk.reports.demo import load_demo_reports
 from sejuk.territory.importers import import_territory
 from sejuk.territory.models import ImportRun
 from sejuk.territory.sources import SourceError, boundary_files
@@ -72,6 +73,8 @@ class Command(BaseCommand):
                 logins = load_demo_organisation()
                 self.log("loading a week of field work in Kelurahan Galur (11-17 Nov 2024)")
                 load_demo_fieldwork()
+                self.log("loading demo citizen reports")
+                load_demo_reports()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         self._print_logins(logins, port)
@@ -138,6 +141,9 @@ class Command(BaseCommand):
         from sejuk.core.tasks import heartbeat
 
         heartbeat.enqueue("worker")
+        from sejuk.reports.tasks import ensure_scheduled
+
+        ensure_scheduled()  # the SLA escalation check, every minute in the worker
         self.log(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
         stopping = False
 

@@ -1,0 +1,250 @@
+"""Intake: tickets, routing on real boundaries, triage, duplicates, encryption."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from sejuk.reports import actions
+from sejuk.reports.actions import ReportError, ReportInput, create_report, normalise_ticket
+from sejuk.reports.models import Report, Status, Urgency
+
+
+def test_the_api_files_a_report_and_answers_201_with_a_ticket(client, db):
+    r = client.post(
+        "/api/v1/reports",
+        {
+            "category": "money_politics",
+            "description": "Ada pembagian amplop di pos RW 02 Galur malam ini.",
+            "lat": -6.1762,
+            "lon": 106.8554,
+        },  # fmt: skip
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    ticket = r.json()["ticket"]
+    assert normalise_ticket(ticket) == ticket and len(ticket) == 9
+    assert Report.objects.get(ticket=ticket).channel == "api"
+
+
+def test_tickets_are_easy_to_read_and_tolerant_on_input(db):
+    t = actions.new_ticket()
+    assert t[4] == "-" and not set(t.replace("-", "")) & set("0O1IL2Z5S8B6G")
+    assert normalise_ticket(t.lower().replace("-", " ")) == t
+    assert normalise_ticket("hello") is None
+
+
+def test_a_point_in_galur_goes_to_aiptu_baktiar_emris_queue(make_report):
+    r = make_report()
+    assert r.kelurahan_id == "31.71.08.1003" and r.located_by == "gps"
+    assert r.assigned_officer.name == "Baktiar Emri"
+    assert r.polsek.code == "polsek-johar-baru" and r.polres.code == "polres-metro-jakarta-pusat"
+
+
+def test_text_is_routed_by_the_gazetteer_when_there_is_no_point(make_report):
+    r = make_report(
+        lat=None, lon=None, address_text="Jl. Topaz RT 05 RW 02, Kelurahan Galur, Johar Baru"
+    )
+    assert r.kelurahan_id == "31.71.08.1003" and r.located_by == "gazetteer"
+
+
+def test_an_unplaceable_report_goes_to_the_polres_triage_queue(
+    make_report, client_for, kapolres, kapolsek_jb
+):
+    r = make_report(
+        lat=None, lon=None, address_text="", description="Ada yang menyebar hoaks di grup WA warga."
+    )
+    assert (
+        r.kelurahan_id is None
+        and r.polres.code == "polres-metro-jakarta-pusat"
+        and r.located_by == "triage"
+    )
+    triage = client_for(kapolres).get("/api/v1/reports", {"queue": "triage"}).json()
+    assert r.ticket in {x["ticket"] for x in triage}
+    assert r.ticket not in {
+        x["ticket"] for x in client_for(kapolsek_jb).get("/api/v1/reports").json()
+    }
+
+
+def test_a_point_outside_jakarta_polygons_with_no_text_is_triaged(make_report):
+    r = make_report(
+        lat=-7.79, lon=110.36, description="Intimidasi pemilih di desa kami oleh orang tak dikenal."
+    )
+    assert r.kelurahan_id is None and r.located_by == "triage"
+
+
+@pytest.mark.parametrize(
+    ("category", "text", "urgency"),
+    [
+        (
+            "crowd",
+            "Sekarang ada tawuran dua kelompok massa di depan posko, ada yang bawa celurit!",
+            Urgency.URGENT,
+        ),
+        (
+            "intimidation",
+            "Saya diancam akan dipukul kalau tidak memilih paslon tertentu.",
+            Urgency.URGENT,
+        ),
+        ("vandalism", "Spanduk paslon dirusak orang tak dikenal tadi malam.", Urgency.NORMAL),
+        ("money_politics", "Ada pembagian sembako dari tim sukses di RW 02.", Urgency.NORMAL),
+    ],
+)
+def test_urgency_rules(make_report, category, text, urgency):
+    r = make_report(category=category, description=text)
+    assert r.urgency == urgency
+    minutes = 15 if urgency == Urgency.URGENT else 240
+    assert r.ack_due_at - r.received_at == dt.timedelta(minutes=minutes)
+    assert (r.scene_due_at is not None) == (urgency == Urgency.URGENT)
+
+
+def test_the_classifier_hook_can_raise_urgency(make_report, settings):
+    settings.SEJUK_TRIAGE_CLASSIFIER = "tests.reports.test_intake.always_urgent"
+    from sejuk.reports import triage
+
+    triage._classifier.cache_clear()
+    try:
+        assert (
+            make_report(
+                category="other", description="Isu negatif menyebar cepat di grup warga."
+            ).urgency
+            == "urgent"
+        )
+    finally:
+        triage._classifier.cache_clear()
+
+
+def always_urgent(text, category):
+    return {"urgency": "urgent", "score": 0.99}
+
+
+def test_reports_of_the_same_place_time_and_topic_merge_into_one_case_and_unmerge(
+    make_report, kapolsek_jb
+):
+    first = make_report(reporter_contact="0811111111")
+    second = make_report(
+        reporter_contact="0822222222", description="Spanduk di Jl Topaz dirobek-robek semalam."
+    )
+    other_topic = make_report(
+        category="money_politics", description="Pembagian amplop di pos ronda RT 05 sore ini."
+    )
+    second.refresh_from_db()
+    assert second.merged_into_id == first.pk and other_topic.merged_into_id is None
+    assert {r.reporter_hash for r in [first, second]} == {
+        actions.reporter_hash("0811111111"),
+        actions.reporter_hash("0822222222"),
+    }  # every reporter is kept
+    actions.do_unmerge(kapolsek_jb, second, "beda kejadian")
+    second.refresh_from_db()
+    assert second.merged_into_id is None
+
+
+def test_reporter_identity_is_encrypted_at_rest(make_report):
+    r = make_report(reporter_contact="0812 3456 7890", reporter_name="Siti Aminah")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT reporter_name_enc, reporter_contact_enc FROM reports_report WHERE id = %s",
+            [r.pk],
+        )
+        name_enc, contact_enc = cur.fetchone()
+    assert "Siti" not in name_enc and "0812" not in contact_enc and "3456" not in contact_enc
+    from sejuk.lib.crypto import decrypt
+
+    assert decrypt(contact_enc) == "0812 3456 7890"
+
+
+def test_anonymous_reports_store_no_identity(make_report):
+    r = make_report(anonymous=True, reporter_contact="0812999", reporter_name="X")
+    assert r.reporter_contact_enc == "" and r.reporter_name_enc == "" and r.reporter_hash == ""
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"category": "gosip"}, "category"),
+        ({"description": "pendek"}, "description"),
+        ({"lat": -6.17, "lon": None}, "location"),
+        ({"lat": 95.0, "lon": 106.0}, "location"),
+        ({"reporter_contact": "abc"}, "reporter_contact"),
+        ({"kelurahan": "31.71.08"}, "kelurahan"),
+    ],
+)
+def test_bad_input_is_refused_with_field_errors(db, over, field):
+    data = {"category": "other", "description": "Kejadian mencurigakan di sekitar TPS."}
+    data.update(over)
+    with pytest.raises(ReportError) as err:
+        create_report(ReportInput(**data))
+    assert field in err.value.errors
+
+
+def test_api_bad_input_is_422_never_500(client, db):
+    for body in [
+        {"category": "gosip", "description": "Kejadian mencurigakan di sekitar TPS."},
+        {"category": "other", "description": "x"},
+        {
+            "category": "other",
+            "description": "Kejadian mencurigakan di sekitar TPS.",
+            "lat": 200,
+            "lon": 1,
+        },
+        {},
+    ]:
+        r = client.post("/api/v1/reports", body, content_type="application/json")
+        assert r.status_code == 422, (body, r.content)
+    r = client.post("/api/v1/reports", b"{oops", content_type="application/json")
+    assert r.status_code in (400, 422)
+
+
+def test_a_client_key_makes_intake_idempotent(client, db):
+    body = {
+        "category": "other",
+        "description": "Kejadian mencurigakan di sekitar TPS 11.",
+        "client_key": "abc-123",
+    }
+    a = client.post("/api/v1/reports", body, content_type="application/json")
+    b = client.post("/api/v1/reports", body, content_type="application/json")
+    assert a.status_code == 201 and b.status_code == 200 and a.json() == b.json()
+    assert Report.objects.filter(client_key="abc-123").count() == 1
+
+
+def test_public_intake_is_rate_limited_per_ip_and_per_phone(client, db, settings):
+    settings.SEJUK_PUBLIC_REPORTS_PER_HOUR_IP = 100
+    settings.SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE = 2
+    body = {
+        "category": "other",
+        "description": "Kejadian mencurigakan di sekitar TPS.",
+        "reporter_contact": "08129998887",
+    }
+    codes = [
+        client.post("/api/v1/reports", body, content_type="application/json").status_code
+        for _ in range(3)
+    ]
+    assert codes == [201, 201, 429]
+    r = client.post("/api/v1/reports", body, content_type="application/json")
+    assert "Terlalu banyak laporan" in r.json()["detail"]
+    settings.SEJUK_PUBLIC_REPORTS_PER_HOUR_IP = 1
+    other = dict(body, reporter_contact="")
+    assert (
+        client.post(
+            "/api/v1/reports", other, content_type="application/json", REMOTE_ADDR="10.0.0.9"
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/api/v1/reports", other, content_type="application/json", REMOTE_ADDR="10.0.0.9"
+        ).status_code
+        == 429
+    )
+
+
+def test_new_reports_notify_the_officer_and_the_polsek(
+    make_report, galur, kapolsek_jb, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        r = make_report()
+    assert galur.notifications.filter(report=r, kind="new_report").exists()
+    assert kapolsek_jb.notifications.filter(report=r).exists()
+    assert r.status == Status.RECEIVED
