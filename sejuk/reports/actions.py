@@ -119,10 +119,14 @@ def _validate(data: ReportInput) -> None:
     if len(data.address_text or "") > 300:
         errors["address_text"] = "at most 300 characters"
     if (
-        not data.anonymous
-        and data.reporter_contact
-        and len(crypto.normalise_phone(data.reporter_contact)) < 8
-    ) and "@" not in data.reporter_contact:
+        (
+            not data.anonymous
+            and data.reporter_contact
+            and len(crypto.normalise_phone(data.reporter_contact)) < 8
+        )
+        and "@" not in data.reporter_contact
+        and not data.reporter_contact.startswith("telegram:")
+    ):
         errors["reporter_contact"] = "a phone number like 0812 3456 7890, or an e-mail address"
     if len(data.reporter_name or "") > 150:
         errors["reporter_name"] = "at most 150 characters"
@@ -537,7 +541,7 @@ def public_view(report: Report) -> dict:
     """What the reporter may see: never internal notes, never other reporters."""
     case = report.merged_into or report
     events = [
-        {"at": e.at.isoformat(), "text": e.note or e.get_kind_display(), "kind": e.kind}
+        {"at": e.at.isoformat(), "text": _public_text(e), "kind": e.kind}
         for e in report.events.filter(public=True).order_by("at", "id")
     ]
     return {
@@ -553,6 +557,13 @@ def public_view(report: Report) -> dict:
         "can_reopen": can_reopen(report),
         "events": events,
     }
+
+
+def _public_text(e: ReportEvent) -> str:
+    # The creation event's note is the staff-facing routing reason: not for the reporter.
+    if e.kind == EventKind.CREATED:
+        return "Laporan diterima."
+    return e.note or str(e.get_kind_display())
 
 
 def can_reopen(report: Report, now: dt.datetime | None = None) -> bool:

@@ -45,7 +45,9 @@ def load_demo_reports() -> int:
                 reporter_name="Warga RT 05", reporter_contact="081200001111", received_at=nov(13, 22, 10))  # fmt: skip
     if a.status == "received":
         actions.do_verify(galur, a, "Dicek ke lokasi, benar spanduk rusak")
-        a = actions.do_follow_up(galur, Report.objects.get(pk=a.pk), galur.officer, "Patroli malam ditambah")
+        a = actions.do_follow_up(
+            galur, Report.objects.get(pk=a.pk), galur.officer, "Patroli malam ditambah"
+        )
         actions.do_resolve(galur, Report.objects.get(pk=a.pk),
                            "Spanduk diganti tim paslon; warga RT 05 diimbau tidak terprovokasi.")  # fmt: skip
     b = _report("amplop", channel="call_110", category="money_politics", address_text="Jalan Galur Sari RW 02",

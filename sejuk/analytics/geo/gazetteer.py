@@ -27,7 +27,8 @@ Normalisation (applied identically to place names and to report texts)
   ``Jalan``/``Gang``/``Lorong``.
 * Aliases: a multi-word name is also indexed written as one word (``Suka
   Maju`` matches ``sukamaju``), two adjacent words of the text are also tried
-  as one word (``suka maju`` matches ``Sukamaju``), and the parts of ``A (B)``
+  as one word unless one is a stopword (``suka maju`` matches ``Sukamaju``,
+  but ``di golome`` is not desa Digolome), and the parts of ``A (B)``
   and ``A / B`` names are indexed separately. Alias hits score 0.05 lower.
 
 Matching
@@ -44,59 +45,75 @@ Matching
   Kabupaten Bogor) and ``jalan``/``gang``/``lorong`` (street). When the cued
   kind exists among the places of that name, the other interpretations are
   dropped (``kecamatan johar baru`` is the kecamatan, never kelurahan Johar
-  Baru); otherwise they are kept with a penalty.
+  Baru); otherwise they are kept with a penalty. A name right after a
+  locative word (``di``, ``ke``, ``dekat``, ``depan``, ``sekitar``,
+  ``daerah`` ...; also across one generic word, ``dekat pasar X``) scores a
+  little higher; a name right after ``partai``, ``pak``, ``bu``, ``mas`` ...
+  is a party or a person and is not matched.
 * Words that are too common to be a place on their own -- Indonesian function
   words and report vocabulary (``di``, ``dan``, ``ada``, ``dekat``, ``jalan``,
-  ``rt``, ``rw``, ``tawuran`` ...; see ``STOPWORDS``), generic name parts
-  (``baru``, ``utara``, ``raya``, ``kampung``, ``pasar``, ``tanah``,
-  ``kebon`` ...; see ``GENERIC_WORDS``), words under four letters and numbers
-  -- match a one-word name only right after a cue of the same kind
-  (``desa jaya``). Inside a longer name they match normally: ``pasar baru``
-  is the real kelurahan Pasar Baru.
-* Light fuzziness: after exact matching, each word not covered by an exact
-  match may differ by one edit (Damerau-Levenshtein, optimal string
-  alignment, distance <= 1) from one word of a name, when both words have at
-  least 5 letters and one of them at least 6, the word is alphabetic and
-  neither word is a stopword or a generic word (``galurr`` -> Galur, ``tanah
-  tingi`` -> Tanah Tinggi). At most one fuzzy word per phrase.
+  ``rt``, ``rw``, ``tawuran``, ``taman``, ``bola`` ...; see ``STOPWORDS``),
+  generic name parts (``baru``, ``utara``, ``raya``, ``kampung``, ``pasar``,
+  ``tanah``, ``kebon`` ...; see ``GENERIC_WORDS``), words under four letters
+  and numbers -- match a one-word name only right after a cue of the same
+  kind (``desa jaya``). Inside a longer name they match normally: ``pasar
+  baru`` is the real kelurahan Pasar Baru (31.71.02.1001 and 25 namesakes).
+* Light fuzziness: after exact matching, a word that is not covered by an
+  exact match and does not itself occur in any name may differ by one edit
+  (Damerau-Levenshtein, optimal string alignment, distance <= 1) from one
+  word of a name, when both words have at least 5 letters and one of them at
+  least 6, both are alphabetic and neither is a stopword or a generic word
+  (``galurr`` -> Galur, ``tanah tingi`` -> Tanah Tinggi). At most one fuzzy
+  word per phrase. A fuzzy one-word match without a cue is noise-prone
+  (``pergi`` is one edit from desa Perigi): :meth:`Gazetteer.resolve` uses it
+  only when its kecamatan or kabupaten/kota is mentioned too.
 
 Scores and resolution (all on the confidence scale, 0..1)
 ----------------------------------------------------------
 The score of a match on its own (:meth:`Gazetteer.match`):
 
-==========================================  =====
-kelurahan/kecamatan/kabkota, cue agrees      0.85
-same, no cue, name of two or more words      0.80
-same, no cue, one-word name                  0.75
-street, ``jalan``/``gang`` cue               0.60
-street, no cue                               0.50
-a cue of another kind (kept, no better)     -0.20
-alias spelling                              -0.05
-fuzzy (one edit)                            -0.20
-fuzzy, one word, no cue                     -0.30
-==========================================  =====
+===============================================  =====
+kelurahan/kecamatan/kabkota, cue of its kind       0.85
+same, no kind cue                                  0.65
+  + name of two or more words                     +0.05
+  + after a locative word (``di kampung rawa``)    +0.10
+street, ``jalan``/``gang``/``lorong`` cue          0.60
+street, no cue                                     0.50
+a cue of another kind (kept, no better)           -0.20
+alias spelling                                    -0.05
+fuzzy (one edit)                                  -0.20
+fuzzy, one word, no cue                           -0.30
+===============================================  =====
 
 :meth:`Gazetteer.resolve` turns every kelurahan or street match into a
 kelurahan hypothesis (a street place stands for the kelurahan in its
 ``kode``) and adds the agreement found in *other*, non-overlapping matches:
 
 * +0.15 when its kecamatan is mentioned (kelurahan + kecamatan ~ 0.95);
-* +0.08 when its kabupaten/kota is mentioned;
+* +0.10 when its kabupaten/kota is mentioned;
 * +0.08 when another match names the same kelurahan (street + kelurahan);
 * -0.20 when the matched words are also the name of its own kecamatan and
   no cue says which is meant (``johar baru`` alone is kelurahan 31.71.08.1001
-  at 0.60, but it may well mean the whole kecamatan).
+  at 0.60, but it may well mean the whole kecamatan), and another -0.20 when
+  some other kelurahan of that kecamatan is named too (in ``galurr johar
+  baru`` the words ``johar baru`` are read as Galur's kecamatan).
 
 Kecamatan and kabupaten/kota matches are hypotheses too (a kecamatan gets
-+0.08 for a mention of its kabupaten/kota). Evidence is capped at 0.98. The
++0.10 for a mention of its kabupaten/kota). Evidence is capped at 0.98. The
 best kelurahan hypothesis wins when it beats every rival by at least 0.10
 (``MARGIN``); rivals are the other kelurahan and every kecamatan or
-kabupaten/kota that does not contain it. Consequences: a kelurahan (0.75+)
-beats a street (0.50-0.60); a street resolves only when its name is unique
+kabupaten/kota that does not contain it, except the other readings of the
+matches that support it (in ``desa sambong, kec. batang`` the Batang
+kecamatan of another province is no rival). Consequences: a cued or located
+kelurahan (0.75+) beats a street (0.50-0.60); ``di galur`` (0.75) and ``di
+kampung rawa`` (0.80) beat a stray one-word name such as ``kopi`` (0.65); a
+street resolves only when its name is unique
 (after ``within``) or one of its kelurahan lies in a mentioned kecamatan; a
 kelurahan whose kecamatan is mentioned beats its namesakes elsewhere.
 
-The winner's confidence is its evidence minus ``0.10 * (1 - margin / 0.30)``
+(A kecamatan or kabupaten/kota that does not contain the best kelurahan
+and beats it by ``MARGIN`` becomes the best hypothesis instead.) The
+winner's confidence is its evidence minus ``0.10 * (1 - margin / 0.30)``
 when a rival came within 0.30. Without a kelurahan, a lone kecamatan gives
 ``kode=None``, ``kecamatan`` set and reason ``"only the kecamatan is known:
 31.71.08"``. A tie gives ``kode=None`` and reason ``"ambiguous: ..."``, with
@@ -106,11 +123,13 @@ else ``kecamatan``) and is 0.0 when neither is returned.
 
 ``within`` keeps only places whose code equals one of the prefixes, lies
 under one, or contains one (so the Polres's own kabupaten/kota still counts
-as context). Prefixes are whole code segments: ``"31.71"``, ``"31.71.08"``.
+as context). Prefixes are whole code segments: ``"31.71"``, ``"31.71.08"``;
+a plain string is one prefix; an empty sequence allows nothing.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from collections import defaultdict
@@ -225,8 +244,13 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "jaktim": ("jakarta", "timur"),
 }
 
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Function words and incident-report vocabulary: never a place on their own.
-STOPWORDS: frozenset[str] = frozenset(
+STOPWORDS: frozenset[str] = _word_set(
     """
     di ke dari dan atau yang ada adalah dekat depan belakang samping sebelah
     seberang sekitar arah menuju antara dalam luar atas bawah ujung pinggir
@@ -251,17 +275,23 @@ STOPWORDS: frozenset[str] = frozenset(
     ketika saat waktu banyak beberapa semua para sekelompok kelompok aman
     damai kondusif situasi kondisi provokasi provokator hoaks hoax isu video
     foto grup whatsapp telegram telp telepon admin terima kasih selamat
-    warganet pendukung relawan simpatisan tim sukses ormas preman kantor
-    """.split()
+    warganet pendukung relawan simpatisan tim sukses ormas preman anggota
+    arak arakan iring iringan konvoi pawai orasi bagi bagus balai bandara
+    begal bengkel bisa bola bulan buntu fajar gelap gembira golok harus juta
+    kaos kapal kembang kubu ladang lurah camat mabuk mahal muda panas parang
+    pojok puluhan ratusan sabung serangan setiap silat surat tahu taman
+    tenang teriak tokoh tukang tutup nelayan petani pelabuhan stadion
+    pancasila hanura jumat sabtu minggu senin selasa rabu kamis kopi ngopi
+    """
 )
 
 # Generic parts of place names: fine inside a longer name, never on their own.
-GENERIC_WORDS: frozenset[str] = frozenset(
+GENERIC_WORDS: frozenset[str] = _word_set(
     """
     baru lama utara selatan barat timur tengah pusat raya besar kecil hulu
     hilir ilir ulu dalam luar atas bawah kampung pasar tanah kebon kebun
     sungai sei kali pulau pulo tanjung gunung bukit batu air aek way danau
-    rawa muara teluk lubuk padang tegal pondok karang sumber suka sido mekar
+    rawa muara teluk lubuk padang tegal pondok karang sumber suka sido mekar sawah
     sari jaya makmur indah mulya mulyo mulia sejahtera harapan merdeka permai
     asri lestari sentosa agung bahagia karya bakti maju mandiri rejo mukti
     wetan kulon lor kidul satu dua tiga empat lima enam tujuh delapan
@@ -270,7 +300,7 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     panjang bumi raja baro rendah putih hitam hijau kuning lima
     pantai laut kayu jati beringin pinang durian kelapa mangga cempaka
     melati mawar asam bambu i ii iii iv v vi vii viii ix x
-    """.split()
+    """
 )
 
 _NOT_ALONE = STOPWORDS | GENERIC_WORDS
@@ -286,6 +316,16 @@ _CUES: dict[str, str] = {
     "lorong": "street",
 }
 
+# A name right after one of these is more likely meant as a place.
+_LOCATIVES = _word_set(
+    "di ke dari dekat depan belakang samping sebelah seberang sekitar sekitaran "
+    "arah menuju daerah wilayah kawasan lokasi area dkt dpn"
+)
+# A name right after one of these is a party or a person, not a place.
+_ANTI_CUES = _word_set(
+    "partai pak bu bapak ibu mas mbak bang kak sdr saudara saudari bernama namanya"
+)
+
 _KABKOTA_PREFIXES = (
     ("kota", "administrasi"),
     ("kabupaten", "administrasi"),
@@ -293,21 +333,23 @@ _KABKOTA_PREFIXES = (
     ("kota",),
 )
 _STREET_PREFIXES = (("jalan",), ("gang",), ("lorong",))
-_ROMAN = frozenset("i ii iii iv v vi vii viii ix x xi xii".split())
+_ROMAN = _word_set("i ii iii iv v vi vii viii ix x xi xii")
 
 _RAW_WORD = re.compile(r"[^\W_]+(?:['\u2019\u02bc`\u00b4][^\W_]+)*")
 _WORD = re.compile(r"[^\W_]+")
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc`\u00b4")
+_PLAIN = re.compile(r"[A-Za-z0-9 ]*\Z")
+_APOSTROPHE_RE = re.compile("['\u2019\u02bc`\u00b4]")
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=16384)
 def _normalize_word(raw: str) -> tuple[str, ...]:
     """Normalise one raw word (which may expand to several words)."""
     s = unicodedata.normalize("NFKC", raw).casefold()
     if not s.isascii():
         s = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
         s = unicodedata.normalize("NFKC", s)
-    s = s.translate(_APOSTROPHES)
+    if _APOSTROPHE_RE.search(s):
+        s = _APOSTROPHE_RE.sub("", s)
     out: list[str] = []
     for word in _WORD.findall(s):
         out.extend(ABBREVIATIONS.get(word, (word,)))
@@ -329,31 +371,17 @@ def _tokenize(text: str) -> tuple[list[str], list[int], list[int]]:
 
 
 def _words(text: str) -> list[str]:
+    if _PLAIN.match(text):  # fast path, same result: ASCII letters, digits, spaces
+        out: list[str] = []
+        for word in text.lower().split():
+            out.extend(ABBREVIATIONS.get(word, (word,)))
+        return out
     return [w for m in _RAW_WORD.finditer(text) for w in _normalize_word(m.group())]
 
 
 def normalize_text(text: str) -> str:
     """Return *text* normalised as the gazetteer sees it (words joined by spaces)."""
     return " ".join(_words(text))
-
-
-def _within_one_edit(a: str, b: str) -> bool:
-    """Optimal-string-alignment distance between *a* and *b* is at most 1."""
-    la, lb = len(a), len(b)
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) <= 1:
-            return True
-        i, j = diff[0], diff[-1]
-        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
-    if la > lb:
-        a, b, la, lb = b, a, lb, la
-    if lb - la != 1:
-        return False
-    i = 0
-    while i < la and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1 :]
 
 
 def _fuzzy_eligible(word: str) -> bool:
@@ -374,7 +402,7 @@ _KIND_LABEL = {
 MARGIN = 0.10
 _CAP = 0.98
 _KEC_BONUS = 0.15
-_KAB_BONUS = 0.08
+_KAB_BONUS = 0.10
 _SAME_BONUS = 0.08
 _OWN_KEC_PENALTY = 0.20
 
@@ -384,6 +412,7 @@ class _Span:
     i: int  # first word
     j: int  # one past the last word
     fuzzy: bool
+    weak: bool  # a fuzzy one-word match without cue
     # place index -> base score
     entries: dict[int, float]
 
@@ -392,10 +421,15 @@ class _Span:
 class _Hypothesis:
     level: str  # "kel", "kec" or "kab"
     kode: str
-    score: float
+    evidence: float  # uncapped, for ranking
     span: _Span
     place: int
     notes: list[str]
+    support: list[_Span]  # the other matches that agree with it
+
+    @property
+    def score(self) -> float:
+        return round(min(_CAP, max(0.0, self.evidence)), 4)
 
 
 class Gazetteer:
@@ -407,12 +441,29 @@ class Gazetteer:
     """
 
     def __init__(self, places: Iterable[Place]) -> None:
+        # Hundreds of thousands of small containers and no reference cycles:
+        # pausing the cyclic garbage collector during the build saves about a
+        # third of its time. One collection afterwards lets it stop tracking
+        # the index's tuples now, rather than pausing some later request.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(places)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+                gc.collect()
+
+    def _build(self, places: Iterable[Place]) -> None:
         self._places: list[Place] = list(places)
         self._kel: list[str | None] = []  # kelurahan code of a kelurahan or street
         self._kec: list[str | None] = []
         self._kab: list[str | None] = []
         self._subtype: list[str | None] = []  # "kota"/"kabupaten" for kabkota
-        phrases: dict[tuple[str, ...], dict[int, bool]] = {}
+        # key -> codes ``place index << 1 | is_alias``; tuples of ints, so that
+        # the cyclic garbage collector can stop tracking them.
+        phrases: dict[tuple[str, ...], list[int]] = {}
+        keys_of: dict[tuple[str, str], list[tuple[tuple[str, ...], bool]]] = {}
 
         for idx, place in enumerate(self._places):
             kode, kind = place.kode, place.kind
@@ -433,17 +484,23 @@ class Gazetteer:
                 self._kec.append(None)
                 self._kab.append(kode)
                 self._subtype.append(self._kabkota_subtype(place.name))
-            for key, alias in self._keys(place):
+            keys = keys_of.get((place.name, kind))
+            if keys is None:
+                keys = keys_of[(place.name, kind)] = self._keys(place)
+            for key, alias in keys:
+                code = idx << 1 | alias
                 slot = phrases.get(key)
                 if slot is None:
-                    phrases[key] = {idx: alias}
+                    phrases[key] = [code]
+                elif slot[-1] >> 1 == idx:
+                    # The same key twice for one place: the exact spelling wins.
+                    slot[-1] &= code
                 else:
-                    # An exact spelling wins over an alias of the same key.
-                    slot[idx] = slot.get(idx, True) and alias
+                    slot.append(code)
 
-        self._phrases: dict[tuple[str, ...], tuple[tuple[int, bool], ...]] = {
-            key: tuple(slot.items()) for key, slot in phrases.items()
-        }
+        self._phrases: dict[tuple[str, ...], tuple[int, ...]] = {}
+        for key, slot in phrases.items():
+            self._phrases[key] = tuple(slot)
         lengths: dict[str, set[int]] = defaultdict(set)
         for key in self._phrases:
             lengths[key[0]].add(len(key))
@@ -452,8 +509,8 @@ class Gazetteer:
         }
         self._max_len = max((len(k) for k in self._phrases), default=1)
         # Words a typo may be corrected to; see _fuzzy_targets.
-        vocabulary = {w for key in self._phrases for w in key}
-        self._fuzzy_vocabulary = frozenset(w for w in vocabulary if _fuzzy_eligible(w))
+        self._vocabulary = frozenset(w for key in self._phrases for w in key)
+        self._fuzzy_vocabulary = frozenset(w for w in self._vocabulary if _fuzzy_eligible(w))
         self._alphabet = "".join(sorted({c for w in self._fuzzy_vocabulary for c in w}))
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
 
@@ -508,7 +565,9 @@ class Gazetteer:
             if part and part != main and not (len(part) == 1 and part[0] in _NOT_ALONE):
                 keys.append((tuple(part), True))
         for words in [main, *parts]:
-            if 2 <= len(words) <= 3 and all(w.isalpha() for w in words):
+            if 2 <= len(words) <= 3 and all(
+                len(w) >= 3 and w.isalpha() and w not in _ROMAN for w in words
+            ):
                 keys.append((("".join(words),), True))
         return keys
 
@@ -522,38 +581,42 @@ class Gazetteer:
                 return True
         return False
 
-    def _span_entries(
+    def _span(
         self,
         words: list[str],
         i: int,
         j: int,
-        found: tuple[tuple[int, bool], ...],
+        found: tuple[int, ...],
         key_len: int,
         fuzzy: bool,
         within: tuple[str, ...] | None,
-    ) -> dict[int, float]:
+    ) -> _Span | None:
         """Filter the places of one phrase hit and give each its base score."""
         places = self._places
-        entries = [
-            (p, alias) for p, alias in found if self._allowed(places[p].kode, within)
-        ]
+        before = words[i - 1] if i > 0 else None
+        if before in _ANTI_CUES:
+            return None
+        entries = [(c >> 1, c & 1) for c in found if self._allowed(places[c >> 1].kode, within)]
         if not entries:
-            return {}
-        cue_word = words[i - 1] if i > 0 else None
-        cue = _CUES.get(cue_word) if cue_word else None
+            return None
+        cue = _CUES.get(before) if before else None
+        locative = before in _LOCATIVES or (
+            i > 1 and before in _NOT_ALONE and words[i - 2] in _LOCATIVES
+        )
         alone = key_len == 1 and j - i == 1
-        restricted = alone and (words[i] in _NOT_ALONE or len(words[i]) < 4 or not words[i].isalpha())
+        word = words[i]
+        restricted = alone and (word in _NOT_ALONE or len(word) < 4 or not word.isalpha())
         if cue is not None:
             cued = [e for e in entries if places[e[0]].kind == cue]
             if cued and cue == "kabkota":
-                sub = [e for e in cued if self._subtype[e[0]] == cue_word]
-                cued = sub or cued
+                cued = [e for e in cued if self._subtype[e[0]] == before] or cued
             if cued:
                 entries = cued
             elif restricted:
-                return {}
+                return None
         elif restricted:
-            return {}
+            return None
+        weak = fuzzy and alone and cue is None
         out: dict[int, float] = {}
         for p, alias in entries:
             kind = places[p].kind
@@ -563,16 +626,16 @@ class Gazetteer:
             elif agrees:
                 score = 0.85
             else:
-                score = 0.75 if alone else 0.80
+                score = 0.65 + (0.0 if alone else 0.05) + (0.10 if locative else 0.0)
             if cue is not None and not agrees:
                 score -= 0.20
             if alias:
                 score -= 0.05
             if fuzzy:
-                score -= 0.30 if alone and cue is None else 0.20
+                score -= 0.30 if weak else 0.20
             if score > out.get(p, -1.0):
                 out[p] = round(score, 4)
-        return out
+        return _Span(i, j, fuzzy, weak, out)
 
     def _exact_spans(self, words: list[str], within: tuple[str, ...] | None) -> list[_Span]:
         spans: list[_Span] = []
@@ -585,16 +648,16 @@ class Gazetteer:
                 key = tuple(words[i : i + length]) if length > 1 else (word,)
                 found = phrases.get(key)
                 if found:
-                    entries = self._span_entries(words, i, i + length, found, length, False, within)
-                    if entries:
-                        spans.append(_Span(i, i + length, False, entries))
-            if i + 1 < n:
+                    span = self._span(words, i, i + length, found, length, False, within)
+                    if span is not None:
+                        spans.append(span)
+            if i + 1 < n and word not in STOPWORDS and words[i + 1] not in STOPWORDS:
                 found = phrases.get((word + words[i + 1],))
                 if found:
-                    aliased = tuple((p, True) for p, _ in found)
-                    entries = self._span_entries(words, i, i + 2, aliased, 1, False, within)
-                    if entries:
-                        spans.append(_Span(i, i + 2, False, entries))
+                    aliased = tuple(c | 1 for c in found)
+                    span = self._span(words, i, i + 2, aliased, 1, False, within)
+                    if span is not None:
+                        spans.append(span)
         return spans
 
     def _fuzzy_targets(self, word: str) -> tuple[str, ...]:
@@ -630,7 +693,7 @@ class Gazetteer:
         spans: list[_Span] = []
         n = len(words)
         for j, word in enumerate(words):
-            if j in covered or not _fuzzy_eligible(word):
+            if j in covered or word in self._vocabulary or not _fuzzy_eligible(word):
                 continue
             for target in self._fuzzy_targets(word):
                 for i in range(max(0, j - self._max_len + 1), j + 1):
@@ -641,11 +704,9 @@ class Gazetteer:
                         key = tuple(target if k == j else words[k] for k in range(i, i + length))
                         found = self._phrases.get(key)
                         if found:
-                            entries = self._span_entries(
-                                words, i, i + length, found, length, True, within
-                            )
-                            if entries:
-                                spans.append(_Span(i, i + length, True, entries))
+                            span = self._span(words, i, i + length, found, length, True, within)
+                            if span is not None:
+                                spans.append(span)
         return spans
 
     @staticmethod
@@ -656,12 +717,13 @@ class Gazetteer:
             key = (span.i, span.j)
             have = merged.get(key)
             if have is None:
-                merged[key] = _Span(span.i, span.j, span.fuzzy, dict(span.entries))
+                merged[key] = _Span(span.i, span.j, span.fuzzy, span.weak, dict(span.entries))
                 continue
             for p, s in span.entries.items():
                 if s > have.entries.get(p, -1.0):
                     have.entries[p] = s
             have.fuzzy = have.fuzzy and span.fuzzy
+            have.weak = have.weak and span.weak
         ranges = list(merged)
         kept = [
             merged[(i, j)]
@@ -706,29 +768,42 @@ class Gazetteer:
     def resolve(self, text: str, *, within: Sequence[str] | None = None) -> Resolution:
         """Resolve *text* to one kelurahan code (see the module docstring)."""
         words, starts, ends = _tokenize(text)
-        spans = self._spans(words, self._within(within))
+        territory = self._within(within)
+        spans = self._spans(words, territory)
         if not spans:
             return Resolution(None, 0.0, "no place name found", [])
 
         places = self._places
+        kel_of, kec_of, kab_of = self._kel, self._kec, self._kab
         mentions: dict[str, dict[str, list[_Span]]] = {
             "kel": defaultdict(list),
             "kec": defaultdict(list),
             "kab": defaultdict(list),
+            "kel_in_kec": defaultdict(list),  # spans naming a kelurahan, by kecamatan
         }
+        kels_in_span: dict[int, int] = {}
         for span in spans:
+            span_kels: set[str] = set()
             for p in span.entries:
                 kind = places[p].kind
-                if kind in ("kelurahan", "street"):
-                    mentions["kel"][self._kel[p]].append(span)  # type: ignore[index]
+                if kind == "kelurahan" or kind == "street":
+                    span_kels.add(kel_of[p])  # type: ignore[arg-type]
+                    if kec_of[p] is not None:
+                        mentions["kel_in_kec"][kec_of[p]].append(span)  # type: ignore[index]
                 elif kind == "kecamatan":
                     mentions["kec"][places[p].kode].append(span)
                 else:
                     mentions["kab"][places[p].kode].append(span)
+            for kode in span_kels:
+                mentions["kel"][kode].append(span)
+            kels_in_span[id(span)] = len(span_kels)
+
+        def disjoint(a: _Span, b: _Span) -> bool:
+            return a.j <= b.i or b.j <= a.i
 
         def elsewhere(level: str, kode: str | None, span: _Span) -> _Span | None:
             for other in mentions[level].get(kode, ()) if kode else ():
-                if other.j <= span.i or span.j <= other.i:
+                if disjoint(other, span):
                     return other
             return None
 
@@ -741,38 +816,55 @@ class Gazetteer:
             for p, base in span.entries.items():
                 place = places[p]
                 notes: list[str] = []
-                score = base
-                if place.kind in ("kelurahan", "street"):
-                    level, kode = "kel", self._kel[p]
-                    kec, kab = self._kec[p], self._kab[p]
-                    if (other := elsewhere("kec", kec, span)) is not None:
-                        score += _KEC_BONUS
+                support: list[_Span] = []
+                evidence = base
+                if place.kind == "kelurahan" or place.kind == "street":
+                    level, kode = "kel", kel_of[p]
+                    if (other := elsewhere("kec", kec_of[p], span)) is not None:
+                        evidence += _KEC_BONUS
                         notes.append(f"kecamatan {quote(other)} agrees")
-                    if (other := elsewhere("kab", kab, span)) is not None:
-                        score += _KAB_BONUS
+                        support.append(other)
+                    if (other := elsewhere("kab", kab_of[p], span)) is not None:
+                        evidence += _KAB_BONUS
                         notes.append(f"kabupaten/kota {quote(other)} agrees")
-                    if (other := elsewhere("kel", kode, span)) is not None:
-                        score += _SAME_BONUS
-                        notes.append(f"{quote(other)} names the same kelurahan")
-                    if place.kind == "kelurahan" and kec in span_kecs:
-                        score -= _OWN_KEC_PENALTY
+                        support.append(other)
+                    same = [o for o in mentions["kel"][kode] if disjoint(o, span)]  # type: ignore[index]
+                    if same:
+                        # A street crossing n kelurahan is 1/n of a confirmation.
+                        other = min(same, key=lambda o: kels_in_span[id(o)])
+                        evidence += _SAME_BONUS / kels_in_span[id(other)]
+                        notes.append(f"{quote(other)} is there too")
+                        support.append(other)
+                    if place.kind == "kelurahan" and kec_of[p] in span_kecs:
+                        evidence -= _OWN_KEC_PENALTY
                         notes.append("the same words name its kecamatan")
+                        if elsewhere("kel_in_kec", kec_of[p], span) is not None:
+                            # Another kelurahan of that kecamatan is named: the
+                            # words are read as the kecamatan (``galur johar baru``).
+                            evidence -= _OWN_KEC_PENALTY
+                            notes.append("another kelurahan of it is named")
                 elif place.kind == "kecamatan":
                     level, kode = "kec", place.kode
-                    if (other := elsewhere("kab", self._kab[p], span)) is not None:
-                        score += _KAB_BONUS
+                    if (other := elsewhere("kab", kab_of[p], span)) is not None:
+                        evidence += _KAB_BONUS
                         notes.append(f"kabupaten/kota {quote(other)} agrees")
+                        support.append(other)
                 else:
                     level, kode = "kab", place.kode
-                score = round(min(_CAP, max(0.0, score)), 4)
+                if span.weak and not support:
+                    continue  # an unsupported one-word typo match is noise
                 assert kode is not None
                 have = hyps.get((level, kode))
-                if have is None or score > have.score:
-                    hyps[(level, kode)] = _Hypothesis(level, kode, score, span, p, notes)
+                if have is None or evidence > have.evidence:
+                    hyps[(level, kode)] = _Hypothesis(
+                        level, kode, evidence, span, p, notes, support
+                    )
 
+        if not hyps:
+            return Resolution(None, 0.0, "no place name found", [])
         order = {"kel": 0, "kec": 1, "kab": 2}
         ranked = sorted(
-            hyps.values(), key=lambda h: (-h.score, order[h.level], h.span.i, h.kode)
+            hyps.values(), key=lambda h: (-h.evidence, order[h.level], h.span.i, h.kode)
         )
         candidates = [
             Match(
@@ -794,17 +886,27 @@ class Gazetteer:
             where = f" in kelurahan {h.kode}" if place.kind == "street" else f" {h.kode}"
             return f"{label} {place.name}{where} from {quote(h.span)}"
 
-        kels = [h for h in ranked if h.level == "kel"]
-        best = kels[0] if kels else ranked[0]
+        # The best kelurahan-level hypothesis, if any. Its rivals are the
+        # hypotheses that neither contain it nor lie inside it -- except other
+        # readings of the matches that support it: in "kec. rumbia" the
+        # Rumbia of another province is no rival to a kelurahan of this one.
+        best = next((h for h in ranked if h.level == "kel"), ranked[0])
+        top = ranked[0]
+        if top is not best and not contains(top, best) and top.evidence - best.evidence >= MARGIN:
+            best = top  # a kecamatan elsewhere clearly outweighs every kelurahan
+        used = {id(s) for s in best.support}
         rivals = [
             h
             for h in ranked
-            if h is not best and not contains(h, best) and not contains(best, h)
+            if h is not best
+            and id(h.span) not in used
+            and not contains(h, best)
+            and not contains(best, h)
         ]
-        runner_up = rivals[0].score if rivals else 0.0
-        margin = best.score - runner_up
+        margin = best.evidence - (rivals[0].evidence if rivals else 0.0)
+        decided = margin >= MARGIN - 1e-9
 
-        if best.level == "kel" and margin >= MARGIN - 1e-9:
+        if decided and best.level == "kel":
             confidence = best.score
             if rivals and margin < 0.30:
                 confidence -= 0.10 * (1 - margin / 0.30)
@@ -816,28 +918,21 @@ class Gazetteer:
             if rivals:
                 reason += f"; beats {len(rivals)} other candidate(s) by {margin:.2f}"
             return Resolution(
-                best.kode, round(confidence, 4), reason, candidates, self._kec[best.place]
+                best.kode, round(confidence, 4), reason, candidates, kec_of[best.place]
             )
-
-        if best.level != "kel" and margin >= MARGIN - 1e-9:
-            if best.level == "kec":
-                return Resolution(
-                    None,
-                    best.score,
-                    f"only the kecamatan is known: {best.kode}",
-                    candidates,
-                    best.kode,
-                )
-            return Resolution(
-                None, 0.0, f"only the kabupaten/kota is known: {best.kode}", candidates
-            )
+        if decided and best.level == "kec":
+            reason = f"only the kecamatan is known: {best.kode}"
+            return Resolution(None, best.score, reason, candidates, best.kode)
+        if decided:
+            reason = f"only the kabupaten/kota is known: {best.kode}"
+            return Resolution(None, 0.0, reason, candidates)
 
         # A tie: the best and its rivals within MARGIN of it, minus those that
         # merely contain another tied one.
-        tied = [best, *(h for h in rivals if h.score > best.score - MARGIN + 1e-9)]
+        tied = [best, *(h for h in rivals if h.evidence > best.evidence - MARGIN + 1e-9)]
         tied = [h for h in tied if not any(contains(h, o) for o in tied if o is not h)]
         kecs = {
-            self._kec[h.place] if h.level == "kel" else (h.kode if h.level == "kec" else None)
+            kec_of[h.place] if h.level == "kel" else (h.kode if h.level == "kec" else None)
             for h in tied
         }
         kecamatan = next(iter(kecs)) if len(kecs) == 1 else None

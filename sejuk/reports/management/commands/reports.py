@@ -14,7 +14,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="verb", required=True)
         sub.add_parser("escalate", help="Alert Kapolsek/Kapolres about missed SLAs (idempotent).")
-        sub.add_parser("archive", help="Move closed reports past the reopen window out of the queues.")
+        sub.add_parser(
+            "archive", help="Move closed reports past the reopen window out of the queues."
+        )
 
     def handle(self, *args, **opts):
         with audit.acting_as(audit.Actor(source=f"cli:reports {opts['verb']}")):

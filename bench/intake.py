@@ -1,0 +1,1188 @@
+"""Benchmark an election-day surge of citizen reports on ``POST /api/v1/reports``.
+
+Run from the repository root::
+
+    .venv/bin/python bench/intake.py                      # SQLite
+    .venv/bin/python bench/intake.py --database-url postgres://sejuk@127.0.0.1:5432/postgres
+    .venv/bin/python bench/intake.py --profile 400        # + in-process profile afterwards
+
+Needs ``wrk`` (Debian package ``wrk``). When it is missing and the bench runs
+as root it installs it with ``apt-get install -y wrk`` (``--no-install`` to
+refuse); otherwise install it yourself.
+
+What it does:
+
+1. Starts the real stack: a fresh ``SEJUK_STATE_DIR`` (temporary directory),
+   ``python -m sejuk demo --prepare-only`` (real DKI Jakarta territory, demo
+   organisation of Polres Metro Jakarta Pusat), then gunicorn on a free port of
+   127.0.0.1, ``--workers 2 --threads 4`` (gthread) by default. With
+   ``--database-url postgres://...`` (or ``$DATABASE_URL``) it first creates a
+   fresh database ``sejuk_bench_<hex>`` on that server and drops it at the end;
+   without one it runs on the embedded SQLite database. The public rate limits
+   are raised for the run (``SEJUK_PUBLIC_REPORTS_PER_HOUR_IP`` and
+   ``SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE`` = 1000000000): all load comes from
+   127.0.0.1, and the bench measures intake, not the limiter's rejections (the
+   limiter's per-request counting still runs).
+2. Builds a pool of realistic, varied payloads from the database: points inside
+   real DKI Jakarta kelurahan (centroid plus jitter, kept only when the point
+   lies inside exactly one kelurahan, at least ~10 m from its border; 70 % in
+   Jakarta Pusat, the demo Polres), so point-in-polygon routing runs on every
+   such request; about 30 % without coordinates but with an address naming a
+   Jakarta Pusat kelurahan and kecamatan (text routing); seven categories;
+   descriptions in Indonesian; about a third anonymous, the rest with a name
+   and a phone number (encrypted by the server).
+3. Runs wrk with ``bench/intake.lua``: a warm-up (``--warmup`` s, default 10),
+   then the measured run (``--duration`` s, default 40) with ``--latency``.
+   Every request carries a unique ``client_key`` (the idempotency key), and
+   the script records every key it sent and every (status, ticket) it read.
+4. Stops gunicorn gracefully (requests in flight finish), then COUNTS ROWS in
+   the database (sqlite3 / psycopg): for the bench's rows ``count(*)``,
+   ``count(distinct client_key)`` and ``count(distinct ticket)`` must be equal;
+   every 201 ticket must be exactly one row (none lost); every row must be a
+   key that was sent; rows whose response wrk never read (requests in flight
+   when wrk's clock ran out) are counted and may be at most the number of
+   connections. Each report must have exactly one "created" event, and every
+   point must have been routed to the kelurahan it was drawn in.
+5. With ``--profile N``: after the load run, a child process sends N more
+   reports in-process through Django's test client (one thread), with every
+   SQL query timed and attributed to the step that ran it (rate limit,
+   validation, routing, triage, ticket, encryption, insert, audit, event,
+   duplicate search, commit, notifications), and cProfile's top functions.
+
+Exit status: 0 the data is right and no 5xx; 1 reports lost or duplicated (or
+mis-routed); 3 the data is right but the server answered 5xx or logged
+tracebacks; 4 with ``--require-target`` when the target (>= 300 reports/s with
+p99 < 200 ms) is missed; 2 setup failed. The last line printed is a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LUA = Path(__file__).resolve().with_name("intake.lua")
+REPORTS_PATH = "/api/v1/reports"
+JAKPUS = "31.71"  # Jakarta Pusat: the demo Polres and its Polsek
+BIG_LIMIT = "1000000000"
+TARGET_RPS, TARGET_P99_MS = 300.0, 200.0
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- wrk -------------------------------------------------------------------------------
+
+
+def ensure_wrk(install: bool) -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    if not install or os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise BenchError("wrk is not installed: apt-get install -y wrk (Debian package 'wrk')")
+    log("wrk is missing: apt-get install -y wrk")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    res = subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, capture_output=True)
+    if res.returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, capture_output=True)
+        res = subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, capture_output=True)
+    path = shutil.which("wrk")
+    if not path:
+        raise BenchError(f"apt-get install -y wrk failed:\n{res.stderr.decode()[-2000:]}")
+    return path
+
+
+# --- the server (as in bench/sync.py) ------------------------------------------------------
+
+
+def _with_dbname(url: str, name: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+class PostgresDatabase:
+    """A fresh database on the server of ``admin_url``, dropped on close."""
+
+    def __init__(self, admin_url: str):
+        import psycopg
+
+        self.psycopg = psycopg
+        self.admin_url = admin_url
+        self.name = f"sejuk_bench_{secrets.token_hex(4)}"
+        self.url = _with_dbname(admin_url, self.name)
+        self.created = False
+
+    def create(self) -> None:
+        with self.psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as c:
+            c.execute(f'CREATE DATABASE "{self.name}"')
+        self.created = True
+        log(f"created database {self.name}")
+
+    def drop(self) -> None:
+        if not self.created:
+            return
+        with self.psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.created = False
+        log(f"dropped database {self.name}")
+
+
+def server_env(state_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("DATABASE_URL", "SEJUK_DEBUG", "SEJUK_HTTPS", "SEJUK_SECURE_COOKIES"):
+        env.pop(name, None)
+    env["SEJUK_STATE_DIR"] = str(state_dir)
+    env.setdefault("SEJUK_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    # All load comes from one address: lift the public limits for the bench.
+    env["SEJUK_PUBLIC_REPORTS_PER_HOUR_IP"] = BIG_LIMIT
+    env["SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE"] = BIG_LIMIT
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class Server:
+    """``sejuk demo --prepare-only`` then gunicorn (gthread) on 127.0.0.1:<free port>."""
+
+    def __init__(self, state_dir: Path, database_url: str | None, workers: int, threads: int):
+        self.state_dir = state_dir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = server_env(state_dir, database_url)
+        self.workers, self.threads = workers, threads
+        self.proc: subprocess.Popen | None = None
+        self.log_path = state_dir / "gunicorn.log"
+        self._log_file = None
+
+    def prepare(self) -> float:
+        t0 = time.monotonic()
+        res = subprocess.run(
+            [sys.executable, "-m", "sejuk", "demo", "--prepare-only"],
+            env=self.env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if res.returncode != 0:
+            raise BenchError(
+                f"sejuk demo --prepare-only failed ({res.returncode}):\n{res.stderr[-3000:]}"
+            )
+        return time.monotonic() - t0
+
+    def start(self, timeout: float = 90) -> None:
+        self._log_file = open(self.log_path, "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "sejuk.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--backlog",
+                "2048",
+                "--graceful-timeout",
+                "30",
+                # Several gunicorns on one machine would share ~/.gunicorn/gunicorn.ctl.
+                "--no-control-socket",
+            ],
+            env=self.env,
+            cwd=REPO_ROOT,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                c.request("GET", "/healthz")
+                r = c.getresponse()
+                r.read()
+                c.close()
+                if r.status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"GET /healthz did not answer 200 within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # graceful: requests in flight finish
+            try:
+                proc.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)  # our own session: master + workers
+                proc.wait(timeout=10)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_text()[-chars:]
+
+
+# --- the database, read directly -------------------------------------------------------------
+
+
+def query(database_url: str | None, state_dir: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    if database_url:
+        import psycopg
+
+        with psycopg.connect(database_url, connect_timeout=10) as c:
+            return c.execute(sql.replace("?", "%s"), params).fetchall()
+    import sqlite3
+
+    c = sqlite3.connect(f"file:{state_dir / 'sejuk.sqlite3'}?mode=ro", uri=True, timeout=30)
+    try:
+        return c.execute(sql, params).fetchall()
+    finally:
+        c.close()
+
+
+def load_kelurahan(database_url: str | None, state_dir: Path) -> list[dict]:
+    rows = query(
+        database_url,
+        state_dir,
+        "SELECT k.kode, k.nama, c.nama, kk.nama, k.centroid_lat, k.centroid_lon, k.geometry "
+        "FROM territory_wilayah k JOIN territory_wilayah c ON c.kode = k.parent_id "
+        "JOIN territory_wilayah kk ON kk.kode = c.parent_id "
+        "WHERE k.level = 4 AND k.kode LIKE ? AND k.geometry IS NOT NULL ORDER BY k.kode",
+        ("31.%",),
+    )
+    out = []
+    for kode, nama, kec, kab, clat, clon, geom in rows:
+        if isinstance(geom, str):
+            geom = json.loads(geom)
+        out.append(
+            {"kode": kode, "nama": nama, "kecamatan": kec, "kabkota": kab, "lat": clat,
+             "lon": clon, "geometry": geom}  # fmt: skip
+        )
+    if len(out) < 200:
+        raise BenchError(f"only {len(out)} DKI Jakarta kelurahan with boundaries in the database")
+    return out
+
+
+# --- payloads ------------------------------------------------------------------------------------
+
+CATEGORY_WEIGHTS = (
+    ("provocation", 24),
+    ("money_politics", 20),
+    ("intimidation", 10),
+    ("crowd", 12),
+    ("vandalism", 14),
+    ("sara", 5),
+    ("other", 15),
+)
+LANDMARKS = (
+    "depan Pasar", "dekat Masjid Al-Ikhlas", "samping SDN 03", "pos ronda RW {rw}",
+    "gang sebelah musala", "halte TransJakarta", "warung kopi dekat rel kereta",
+    "lapangan futsal", "kantor kelurahan", "TPS {tps}", "pertigaan dekat puskesmas",
+    "gedung serbaguna RW {rw}", "pangkalan ojek", "jembatan penyeberangan",
+)  # fmt: skip
+STREETS = (
+    "Jl. Kramat Raya", "Jl. Salemba Raya", "Jl. Percetakan Negara", "Jl. Kebon Sirih",
+    "Jl. Gunung Sahari", "Jl. Cempaka Putih Tengah", "Jl. Tanah Tinggi", "Jl. Mangga Dua",
+    "Jl. Senen Raya", "Jl. Kemayoran Gempol", "Gg. Langgar", "Gg. Sawo", "Jl. Johar Baru III",
+)  # fmt: skip
+DESCRIPTIONS = {
+    "provocation": (
+        "Beredar pesan berantai di grup WhatsApp warga RW {rw} yang menuduh petugas KPPS TPS {tps} akan mengubah hasil suara. Isinya hoaks dan memancing emosi warga {place}.",
+        "Ada akun media sosial yang menyebarkan video kerusuhan lama dan mengaku itu kejadian hari ini di {place}. Banyak warga yang percaya dan mulai resah.",
+        "Seseorang membagikan selebaran provokatif di {place} yang mengajak warga menolak hasil pemungutan suara di TPS {tps}.",
+        "Di grup Facebook warga beredar kabar bohong bahwa surat suara di TPS {tps} sudah dicoblos sebelumnya. Mohon diluruskan sebelum ramai.",
+    ),
+    "money_politics": (
+        "Tim sukses salah satu pasangan calon membagikan amplop berisi uang Rp{amount} kepada warga di {place} sambil meminta memilih nomor urut {no}.",
+        "Ada pembagian sembako gratis dengan stiker paslon nomor {no} di {place} pagi ini, warga diminta memfoto surat suara sebagai bukti.",
+        "Serangan fajar: warga RT {rt} didatangi orang tak dikenal yang membagikan uang Rp{amount} per orang untuk memilih calon tertentu.",
+        "Warga ditawari voucher belanja Rp{amount} kalau mau ikut kampanye dan memilih paslon nomor {no}. Pembagiannya di {place}.",
+    ),
+    "intimidation": (
+        "Saksi paslon di TPS {tps} diancam oleh sekelompok orang agar meninggalkan lokasi penghitungan suara.",
+        "Warga dipaksa memilih calon tertentu oleh ketua kelompok di {place}, ada ancaman dicoret dari daftar bantuan sosial.",
+        "Petugas KPPS TPS {tps} mendapat teror lewat telepon dan pesan singkat sejak semalam, mereka takut bertugas.",
+        "Sekelompok orang berseragam ormas mendatangi rumah warga RT {rt} dan mengintimidasi agar memasang spanduk paslon {no}.",
+    ),
+    "crowd": (
+        "Massa sekitar {n} orang berkumpul di {place} dan mulai saling dorong dengan pendukung lain, tolong segera dikirim petugas.",
+        "Ada konvoi kendaraan bermotor pendukung paslon {no} melintas di {place} sambil membunyikan knalpot, lalu lintas macet total.",
+        "Tawuran antar pemuda pecah di dekat {place}, ada lempar batu sekarang, warga ketakutan.",
+        "Puluhan orang berkerumun di depan TPS {tps} setelah penghitungan suara, suasana mulai memanas.",
+    ),
+    "vandalism": (
+        "Baliho dan spanduk pasangan calon nomor urut {no} di {place} dirobek dan dicoret-coret orang tak dikenal tadi malam.",
+        "Alat peraga kampanye paslon {no} di {place} dirusak, tiangnya dipatahkan dan gambarnya disobek.",
+        "Poster caleg dan paslon di sepanjang gang RT {rt} ditutup cat semprot dengan tulisan kasar.",
+        "Bendera partai di {place} dicabut dan dibuang ke selokan oleh dua orang berboncengan motor.",
+    ),
+    "sara": (
+        "Ada ceramah di {place} yang menghasut warga untuk tidak memilih calon karena agamanya, jamaah sekitar {n} orang.",
+        "Selebaran bernada SARA ditempel di tiang listrik sepanjang {place}, isinya menjelekkan suku salah satu calon.",
+        "Di grup warga RW {rw} beredar pesan yang mengadu domba antar umat beragama menjelang pencoblosan.",
+    ),
+    "other": (
+        "Lampu penerangan di sekitar TPS {tps} mati sehingga gelap saat penghitungan suara, mohon dibantu.",
+        "Kotak suara di TPS {tps} terlambat datang, warga sudah menunggu sejak pagi di {place}.",
+        "Ada orang mencurigakan mondar-mandir di dekat gudang logistik KPU di {place} sejak sore.",
+        "Jalan menuju TPS {tps} tergenang banjir setinggi lutut, lansia kesulitan datang mencoblos.",
+    ),
+}  # fmt: skip
+NAMES = (
+    "Siti Rahmawati", "Budi Santoso", "Agus Setiawan", "Dewi Lestari", "Rudi Hartono",
+    "Nur Aini", "Yusuf Maulana", "Rina Kurniasih", "Hendra Wijaya", "Fitri Handayani",
+    "Ahmad Fauzi", "Sri Wahyuni", "Joko Prasetyo", "Lina Marlina", "Bambang Sutrisno",
+)  # fmt: skip
+ADDRESS_FORMS = (
+    "{street} RT {rt}/RW {rw}, Kelurahan {kel}, Kecamatan {kec}",
+    "Kel. {kel}, Kec. {kec}, {kab}",
+    "{landmark}, Kelurahan {kel}, {kec}",
+    "dekat kantor kelurahan {kel} kecamatan {kec}",
+    "{street} no. {no}, {kel}, {kec}",
+)  # fmt: skip
+
+
+def sample_points(kelurahan: list[dict], rng: random.Random, per_kelurahan: int) -> dict:
+    """Points inside exactly one kelurahan, at least ~10 m from its border."""
+    from shapely import STRtree
+    from shapely.geometry import Point, shape
+
+    polys = [shape(k["geometry"]).buffer(0) for k in kelurahan]
+    tree = STRtree(polys)
+    points: dict[str, list[tuple[float, float]]] = {}
+    for k, poly in zip(kelurahan, polys, strict=True):
+        inner = poly.buffer(-0.0001)
+        if inner.is_empty:
+            inner = poly
+        clat = k["lat"] if k["lat"] is not None else poly.centroid.y
+        clon = k["lon"] if k["lon"] is not None else poly.centroid.x
+        # Jitter scaled to the kelurahan: about a quarter of its extent, at most ~500 m.
+        minx, miny, maxx, maxy = poly.bounds
+        jit = min(0.0045, max(0.0003, min(maxx - minx, maxy - miny) / 4))
+        got: list[tuple[float, float]] = []
+        tries = 0
+        while len(got) < per_kelurahan and tries < per_kelurahan * 40:
+            tries += 1
+            if tries > per_kelurahan * 20:  # centroid outside (islands, crescents)
+                rp = inner.representative_point()
+                clat, clon = rp.y, rp.x
+            lat, lon = clat + rng.uniform(-jit, jit), clon + rng.uniform(-jit, jit)
+            pt = Point(lon, lat)
+            if not inner.contains(pt):
+                continue
+            if sum(1 for i in tree.query(pt) if polys[i].intersects(pt)) != 1:
+                continue
+            got.append((round(lat, 6), round(lon, 6)))
+        if got:
+            points[k["kode"]] = got
+    return points
+
+
+def _fill(template: str, rng: random.Random, place: str = "") -> str:
+    return template.format(
+        rw=f"{rng.randint(1, 12):02d}",
+        rt=f"{rng.randint(1, 15):02d}",
+        tps=f"{rng.randint(1, 60):03d}",
+        no=rng.randint(1, 3),
+        n=rng.choice((20, 30, 50, 100, 200)),
+        amount=rng.choice(("50.000", "100.000", "150.000", "200.000", "300.000")),
+        place=place,
+    )
+
+
+def make_payloads(kelurahan: list[dict], n: int, seed: int, text_share: float) -> list[dict]:
+    """``n`` payload dicts (with "client_key": "@KEY@") and what each should route to."""
+    rng = random.Random(seed)
+    points = sample_points(kelurahan, rng, per_kelurahan=max(4, n // len(kelurahan) + 2))
+    by_kode = {k["kode"]: k for k in kelurahan}
+    pusat = [k for k in points if k.startswith(JAKPUS + ".")]
+    elsewhere = [k for k in points if not k.startswith(JAKPUS + ".")]
+    text_kel = [k["kode"] for k in kelurahan if k["kode"].startswith(JAKPUS + ".")]
+    if not pusat or not text_kel:
+        raise BenchError("no Jakarta Pusat kelurahan with usable boundaries")
+    cats = [c for c, _ in CATEGORY_WEIGHTS]
+    weights = [w for _, w in CATEGORY_WEIGHTS]
+    out = []
+    for i in range(n):
+        category = rng.choices(cats, weights)[0]
+        by_text = rng.random() < text_share
+        if by_text:
+            kode = rng.choice(text_kel)
+        else:
+            kode = rng.choice(pusat) if (rng.random() < 0.7 or not elsewhere) else rng.choice(elsewhere)
+        k = by_kode[kode]
+        landmark = _fill(rng.choice(LANDMARKS), rng)
+        place = f"{landmark} {k['nama'].title()}" if rng.random() < 0.5 else landmark
+        desc = _fill(rng.choice(DESCRIPTIONS[category]), rng, place)
+        if rng.random() < 0.25:
+            desc += rng.choice(
+                (" Kejadiannya barusan.", " Mohon segera ditindaklanjuti.",
+                 " Saya punya foto kejadiannya.", " Sudah terjadi sejak kemarin sore.")
+            )  # fmt: skip
+        body: dict = {"category": category, "description": desc}
+        if by_text:
+            body["address_text"] = rng.choice(ADDRESS_FORMS).format(
+                street=rng.choice(STREETS), rt=f"{rng.randint(1, 15):02d}",
+                rw=f"{rng.randint(1, 12):02d}", kel=k["nama"].title(), kec=k["kecamatan"].title(),
+                kab=k["kabkota"].title(), landmark=landmark, no=rng.randint(1, 120),
+            )  # fmt: skip
+        else:
+            lat, lon = rng.choice(points[kode])
+            body["lat"], body["lon"] = lat, lon
+            if rng.random() < 0.3:
+                body["address_text"] = f"{rng.choice(STREETS)} RT {rng.randint(1, 15):02d}"
+        if rng.random() < 0.35:
+            body["anonymous"] = True
+        else:
+            body["reporter_name"] = rng.choice(NAMES)
+            body["reporter_contact"] = f"08{rng.choice('1258')}{rng.randint(10**8, 10**9 - 1)}"
+        body["client_key"] = "@KEY@"
+        out.append({"body": body, "kode": kode, "by_text": by_text})
+    return out
+
+
+def write_payloads(payloads: list[dict], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for p in payloads:
+            f.write(json.dumps(p["body"], ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+# --- CPU accounting (other sessions may share this 2-core machine) -----------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs, from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
+def _proc_cpu(match) -> float:
+    """CPU seconds (user + system) of the processes whose (pid, cmdline) match."""
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not match(int(d.name), cmd):
+                continue
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        parts = stat.rsplit(")", 1)[1].split()
+        total += int(parts[11]) + int(parts[12])  # utime, stime
+    return total / _TICK
+
+
+def machine_busy_pct(seconds: float = 2.0) -> float:
+    b0, t0 = _machine_ticks()
+    time.sleep(seconds)
+    b1, t1 = _machine_ticks()
+    return round(100 * (b1 - b0) / max(1, t1 - t0), 1)
+
+
+def wait_quiet(max_wait: float, threshold: float = 15.0) -> float:
+    """Wait (at most ``max_wait`` s) until the idle machine is below ``threshold`` % busy."""
+    deadline = time.monotonic() + max_wait
+    busy = machine_busy_pct()
+    while busy > threshold and time.monotonic() < deadline:
+        log(f"machine {busy} % busy before the measured run (other processes); waiting")
+        time.sleep(5)
+        busy = machine_busy_pct()
+    return busy
+
+
+class CpuMeter:
+    """Machine CPU busy and where it went: gunicorn, the bench's PostgreSQL backends, wrk, other."""
+
+    def __init__(self, port: int, db_name: str | None):
+        self.bind, self.db = f"127.0.0.1:{port}", db_name
+
+    def _ours(self) -> tuple[float, float]:
+        gun = _proc_cpu(lambda pid, cmd: "sejuk.wsgi" in cmd and self.bind in cmd)
+        pg = _proc_cpu(lambda pid, cmd: cmd.startswith("postgres:") and f" {self.db} " in cmd) if self.db else 0.0
+        return gun, pg
+
+    def start(self) -> None:
+        self.t0 = time.monotonic()
+        self.m0 = _machine_ticks()
+        self.o0 = self._ours()
+        self.r0 = os.times()
+
+    def stop(self) -> dict:
+        wall = time.monotonic() - self.t0
+        m1, o1, r1 = _machine_ticks(), self._ours(), os.times()
+        busy_s = (m1[0] - self.m0[0]) / _TICK
+        cpus = max(1, os.cpu_count() or 1)
+        wrk = (r1.children_user - self.r0.children_user) + (r1.children_system - self.r0.children_system)
+        gun, pg = o1[0] - self.o0[0], o1[1] - self.o0[1]
+        pct = lambda x: round(100 * x / wall, 1)  # noqa: E731  (100 % = one core)
+        return {
+            "cores": cpus,
+            "machine_busy_pct": round(100 * busy_s / (wall * cpus), 1),
+            "gunicorn_pct": pct(gun),
+            "postgres_pct": pct(pg),
+            "wrk_pct": pct(wrk),
+            "other_pct": pct(max(0.0, busy_s - gun - pg - wrk)),
+        }
+
+
+# --- one wrk phase ---------------------------------------------------------------------------------
+
+
+def run_wrk(wrk: str, url: str, payload_file: Path, out_dir: Path, tag: str, *, threads: int,
+            connections: int, seconds: int, meter: CpuMeter | None = None) -> dict:  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
+           "--latency", "-s", str(LUA), url, "--", str(payload_file), str(out_dir), tag]  # fmt: skip
+    log(" ".join(cmd))
+    if meter:
+        meter.start()
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    cpu = meter.stop() if meter else None
+    if res.returncode != 0:
+        raise BenchError(f"wrk failed ({res.returncode}): {res.stderr[-2000:]}")
+    machine = None
+    human = []
+    for line in res.stdout.splitlines():
+        if line.startswith("INTAKE_WRK "):
+            machine = json.loads(line[len("INTAKE_WRK ") :])
+        else:
+            human.append(line)
+    if machine is None:
+        raise BenchError(f"wrk printed no summary:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
+    sent, statuses, tickets = [], Counter(), []
+    for f in sorted(out_dir.glob("sent-*.txt")):
+        sent += [x for x in f.read_text().split("\n") if x]
+    for f in sorted(out_dir.glob("resp-*.txt")):
+        for line in f.read_text().split("\n"):
+            if not line:
+                continue
+            status, _, ticket = line.partition(" ")
+            statuses[int(status)] += 1
+            if status in ("200", "201") and ticket != "-":
+                tickets.append((int(status), ticket))
+    machine.update(text="\n".join(human), sent=sent, statuses=statuses, tickets=tickets, cpu=cpu)
+    return machine
+
+
+# --- verification --------------------------------------------------------------------------------------
+
+
+def verify(database_url: str | None, state_dir: Path, run_tag: str, phases: list[dict],
+           payloads: list[dict], connections: int) -> dict:  # fmt: skip
+    like = f"{run_tag}-%"
+    counts = query(
+        database_url, state_dir,
+        "SELECT count(*), count(DISTINCT client_key), count(DISTINCT ticket) "
+        "FROM reports_report WHERE client_key LIKE ?", (like,),
+    )[0]  # fmt: skip
+    rows = query(
+        database_url, state_dir,
+        "SELECT client_key, ticket, kelurahan_id, located_by, merged_into_id IS NOT NULL, urgency "
+        "FROM reports_report WHERE client_key LIKE ?", (like,),
+    )  # fmt: skip
+    created = query(
+        database_url, state_dir,
+        "SELECT e.report_id, count(*) FROM reports_reportevent e JOIN reports_report r "
+        "ON r.id = e.report_id WHERE r.client_key LIKE ? AND e.kind = 'created' "
+        "GROUP BY e.report_id", (like,),
+    )  # fmt: skip
+    table_total = query(database_url, state_dir, "SELECT count(*) FROM reports_report")[0][0]
+    notifications = query(
+        database_url, state_dir,
+        "SELECT count(*) FROM reports_notification n JOIN reports_report r ON r.id = n.report_id "
+        "WHERE r.client_key LIKE ?", (like,),
+    )[0][0]  # fmt: skip
+    n_rows, n_keys, n_tickets = counts
+    sent = [k for ph in phases for k in ph["sent"]]
+    sent_set = set(sent)
+    ok_tickets = [t for ph in phases for t in ph["tickets"]]
+    t201 = [t for s, t in ok_tickets if s == 201]
+    t200 = [t for s, t in ok_tickets if s == 200]
+    row_by_ticket = {r[1]: r for r in rows}
+    res: dict = {
+        "rows": n_rows,
+        "distinct_client_keys": n_keys,
+        "distinct_tickets": n_tickets,
+        "sent": len(sent),
+        "sent_distinct": len(sent_set),
+        "responses_201": len(t201),
+        "responses_200": len(t200),
+        "distinct_201_tickets": len(set(t201)),
+        "table_total": table_total,
+        "notifications": notifications,
+    }
+    res["lost"] = sum(1 for t in set(t201) | set(t200) if t not in row_by_ticket)
+    res["duplicates"] = (n_rows - n_keys) + (len(t201) - len(set(t201))) + (n_rows - n_tickets)
+    res["rows_not_sent"] = sum(1 for r in rows if r[0] not in sent_set)
+    answered = set(t201) | set(t200)
+    res["rows_unanswered"] = sum(1 for r in rows if r[1] not in answered)
+    res["in_flight_limit"] = connections * len(phases)
+    per_report = Counter(n for _rid, n in created)
+    res["created_events_problems"] = (n_rows - len(created)) + sum(
+        c for n, c in per_report.items() if n != 1
+    )
+    # Routing: every point was drawn inside exactly one kelurahan.
+    located = Counter(r[3] for r in rows)
+    res["located_by"] = dict(sorted(located.items()))
+    res["merged"] = sum(1 for r in rows if r[4])
+    res["urgent"] = sum(1 for r in rows if r[5] == "urgent")
+    gps_wrong, text_right, text_total = [], 0, 0
+    for key, ticket, kel, how, _m, _u in rows:
+        idx = int(key.rsplit("-", 1)[1])
+        p = payloads[idx]
+        if p["by_text"]:
+            text_total += 1
+            text_right += kel == p["kode"]
+        elif kel != p["kode"] or how != "gps":
+            gps_wrong.append(f"{ticket} {key}: {how} {kel}, drawn in {p['kode']}")
+    res["gps_misrouted"] = len(gps_wrong)
+    res["gps_misrouted_examples"] = gps_wrong[:5]
+    res["text_routed_to_named_kelurahan"] = f"{text_right}/{text_total}"
+    res["problems"] = []
+    if res["lost"]:
+        res["problems"].append(f"{res['lost']} tickets answered 200/201 have no row")
+    if res["duplicates"]:
+        res["problems"].append(f"duplicates: {res['duplicates']}")
+    if res["rows_not_sent"]:
+        res["problems"].append(f"{res['rows_not_sent']} rows with a key that was never sent")
+    if res["rows_unanswered"] > res["in_flight_limit"]:
+        res["problems"].append(
+            f"{res['rows_unanswered']} rows without a read response, more than the "
+            f"{res['in_flight_limit']} requests that can be in flight when wrk stops"
+        )
+    if res["created_events_problems"]:
+        res["problems"].append(f"{res['created_events_problems']} reports without one 'created' event")
+    if gps_wrong:
+        res["problems"].append(f"{len(gps_wrong)} reports with coordinates routed elsewhere")
+    return res
+
+
+# --- server log --------------------------------------------------------------------------------------------
+
+
+def server_log_findings(text: str) -> dict[str, int]:
+    patterns = {
+        "tracebacks": r"Traceback \(most recent call last\)",
+        "database_is_locked": r"database is locked",
+        "internal_server_error": r"Internal Server Error",
+        "worker_timeout": r"WORKER TIMEOUT",
+        "integrity_error": r"IntegrityError",
+        "deadlock": r"deadlock detected",
+    }
+    return {k: len(re.findall(p, text)) for k, p in patterns.items()}
+
+
+def first_traceback(text: str, chars: int = 2500) -> str:
+    i = text.find("Traceback (most recent call last)")
+    return text[i : i + chars] if i >= 0 else ""
+
+
+# --- in-process profile (child process) ----------------------------------------------------------------------
+
+
+PROFILE_STEPS = (
+    # (module path, attribute, label): wrapped with a timer. Times are "self"
+    # times (the time of wrapped steps called inside is subtracted), so the
+    # steps add up to the server time; SQL queries go to the innermost step.
+    ("sejuk.reports.api", "limited", "rate limit (ratelimit.hit per key)"),
+    ("sejuk.reports.actions", "create_report", "create_report (rest: client_key lookup, ORM glue)"),
+    ("sejuk.reports.actions", "_validate", "validate"),
+    ("sejuk.reports.routing", "route", "routing (rest: coverage, units)"),
+    ("sejuk.territory.locate", "kelurahan_index", "routing: polygon index + ImportRun query"),
+    ("sejuk.reports.routing", "_gazetteer", "routing: gazetteer (address text)"),
+    ("sejuk.reports.actions", "triage", "triage rules"),
+    ("sejuk.reports.actions", "sla_for", "SLA policy query"),
+    ("sejuk.reports.actions", "new_ticket", "ticket code"),
+    ("sejuk.lib.crypto", "encrypt", "encrypt name/contact (Fernet)"),
+    ("sejuk.reports.actions", "reporter_hash", "reporter blind index"),
+    ("sejuk.accounts.audit", "log", "audit log entry (post_save signal)"),
+    ("sejuk.reports.actions", "_event", "report event insert"),
+    ("sejuk.reports.actions", "_find_duplicate", "duplicate search (+ merge)"),
+    ("sejuk.reports.actions", "_notify_new", "notifications (on_commit)"),
+)
+FRAMEWORK = "framework (middleware, session, URL, response)"
+_QUERY_RE = re.compile(r'^\s*(\w+)(?:.*?\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?)?', re.S | re.I)
+
+
+def _query_kind(sql: str) -> str:
+    m = _QUERY_RE.match(sql)
+    if not m:
+        return "?"
+    verb = m.group(1).upper()
+    table = m.group(2) if verb != "UPDATE" else None
+    if verb == "UPDATE":
+        t = re.match(r'\s*UPDATE\s+"?(\w+)"?', sql, re.I)
+        table = t.group(1) if t else None
+    return f"{verb} {table}" if table else verb
+
+
+def profile_child(n: int, seed: int, payload_file: Path, out: Path) -> None:
+    """Runs inside a child with the server's environment; prints a JSON dict."""
+    import cProfile
+    import importlib
+    import io
+    import pstats
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sejuk.settings")
+    import django
+
+    django.setup()
+    from django.core.handlers.base import BaseHandler
+    from django.db import connection
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.test import Client
+
+    from sejuk.reports.api import public
+    from sejuk.reports.models import Report
+
+    stack: list[str] = []
+    self_ms: Counter = Counter()
+    calls: Counter = Counter()
+    q_count: Counter = Counter()
+    q_ms: Counter = Counter()
+    q_kinds: Counter = Counter()
+    inner_total = [0.0]  # time spent in timed steps so far (for self-time accounting)
+
+    def timed(label, fn):
+        def wrapper(*a, **kw):
+            stack.append(label)
+            before = inner_total[0]
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                dt_ms = (time.perf_counter() - t0) * 1000
+                stack.pop()
+                self_ms[label] += dt_ms - (inner_total[0] - before)
+                calls[label] += 1
+                inner_total[0] = before + dt_ms
+
+        return wrapper
+
+    patched: list[tuple[object, str, object]] = []
+
+    def patch(obj, attr, label):
+        orig = getattr(obj, attr)
+        patched.append((obj, attr, orig))
+        setattr(obj, attr, timed(label, orig))
+
+    patch(BaseHandler, "get_response", FRAMEWORK)
+    for path_view in public.path_operations.values():
+        for op in path_view.operations:
+            if op.view_func.__name__ == "create_report":
+                patch(op, "view_func", "API view (client_key exists() query)")
+    patch(Report, "save", "Report save (INSERT; merge UPDATE)")
+    for mod_name, attr, label in PROFILE_STEPS:
+        patch(importlib.import_module(mod_name), attr, label)
+    patch(BaseDatabaseWrapper, "commit", "COMMIT")
+
+    def sql_wrapper(execute, sql, params, many, context):
+        label = stack[-1] if stack else "(outside the server)"
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            q_ms[label] += (time.perf_counter() - t0) * 1000
+            q_count[label] += 1
+            q_kinds[_query_kind(sql)] += 1
+
+    bodies = [line for line in payload_file.read_text(encoding="utf-8").splitlines() if line]
+    rng = random.Random(seed)
+    client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="127.0.0.1")
+    tag = f"prof{secrets.token_hex(3)}"
+
+    def one(i: int) -> int:
+        body = rng.choice(bodies).replace("@KEY@", f"{tag}-{i}")
+        return client.post(REPORTS_PATH, data=body, content_type="application/json").status_code
+
+    for i in range(20):  # warm the caches (polygon index, coverage) outside the measurement
+        one(-1 - i)
+    for c in (self_ms, calls, q_count, q_ms, q_kinds):
+        c.clear()
+    inner_total[0] = 0.0
+    statuses: Counter = Counter()
+    totals = []
+    with connection.execute_wrapper(sql_wrapper):
+        for i in range(n):
+            t0 = time.perf_counter()
+            statuses[one(i)] += 1
+            totals.append((time.perf_counter() - t0) * 1000)
+    server_ms = sum(self_ms.values())
+    client_ms = sum(totals) - server_ms
+    steps = {}
+    for label in sorted(self_ms, key=lambda k: -self_ms[k]):
+        steps[label] = {
+            "ms_per_request": round(self_ms[label] / n, 3),
+            "calls_per_request": round(calls[label] / n, 2),
+            "queries_per_request": round(q_count[label] / n, 2),
+            "sql_ms_per_request": round(q_ms[label] / n, 3),
+        }
+    for obj, attr, orig in reversed(patched):
+        setattr(obj, attr, orig)
+
+    m = min(n, 300)
+    prof = cProfile.Profile()
+    prof.enable()
+    for i in range(n, n + m):
+        one(i)
+    prof.disable()
+    buf = io.StringIO()
+    buf.write(f"cProfile of {m} POST {REPORTS_PATH} through Django's test client\n")
+    st = pstats.Stats(prof, stream=buf)
+    st.sort_stats("cumulative").print_stats(40)
+    st.sort_stats("tottime").print_stats(30)
+    out.write_text(buf.getvalue())
+
+    totals.sort()
+    print(
+        "INTAKE_PROFILE "
+        + json.dumps(
+            {
+                "n": n,
+                "statuses": dict(statuses),
+                "ms_per_request_total": round(sum(totals) / n, 3),
+                "p50_ms": round(totals[len(totals) // 2], 2),
+                "server_ms_per_request": round(server_ms / n, 3),
+                "test_client_ms_per_request": round(client_ms / n, 3),
+                "queries_per_request": round(sum(q_count.values()) / n, 2),
+                "sql_ms_per_request": round(sum(q_ms.values()) / n, 3),
+                "steps": steps,
+                "query_kinds_per_request": {
+                    k: round(v / n, 2) for k, v in q_kinds.most_common()
+                },
+                "cprofile": str(out),
+            }
+        ),
+        flush=True,
+    )
+
+
+def run_profile(env: dict, n: int, seed: int, payload_file: Path, out: Path) -> dict:
+    child_env = dict(env)
+    child_env["SEJUK_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
+    res = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--_profile-child", str(n),
+         "--seed", str(seed), "--_payloads", str(payload_file), "--_out", str(out)],
+        env=child_env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    for line in res.stdout.splitlines():
+        if line.startswith("INTAKE_PROFILE "):
+            return json.loads(line[len("INTAKE_PROFILE ") :])
+    raise BenchError(f"profile failed ({res.returncode}):\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}")
+
+
+def print_profile(p: dict) -> None:
+    print(
+        f"== in-process profile: {p['n']} reports through Django's test client, one thread "
+        f"(statuses {p['statuses']}) =="
+    )
+    print(
+        f"per request: {p['ms_per_request_total']:.2f} ms total (p50 {p['p50_ms']:.2f}); "
+        f"server {p['server_ms_per_request']:.2f} ms, test client {p['test_client_ms_per_request']:.2f} ms; "
+        f"{p['queries_per_request']} SQL queries taking {p['sql_ms_per_request']:.2f} ms"
+    )
+    print(f"  {'step (self time; children subtracted)':<46} {'ms/req':>7} {'calls':>6} {'queries':>8} {'sql ms':>7}")
+    for label, s in p["steps"].items():
+        print(
+            f"  {label:<46} {s['ms_per_request']:>7.3f} {s['calls_per_request']:>6.2f} "
+            f"{s['queries_per_request']:>8.2f} {s['sql_ms_per_request']:>7.3f}"
+        )
+    print("  queries per request by kind: " + ", ".join(
+        f"{k} {v}" for k, v in p["query_kinds_per_request"].items()))  # fmt: skip
+    print(f"  cProfile (top functions): {p['cprofile']}")
+
+
+# --- main ---------------------------------------------------------------------------------------------------
+
+
+def run(args) -> int:
+    database_url = args.database_url or os.environ.get("DATABASE_URL") or None
+    if database_url and not database_url.startswith(("postgres://", "postgresql://")):
+        raise BenchError("--database-url must be postgres://… (leave it out for SQLite)")
+    backend = "postgresql" if database_url else "sqlite"
+    wrk = ensure_wrk(not args.no_install)
+    state_dir = Path(tempfile.mkdtemp(prefix="sejuk-bench-intake-"))
+    pg = PostgresDatabase(database_url) if database_url else None
+    server = None
+    try:
+        if pg:
+            pg.create()
+        db_url = pg.url if pg else None
+        server = Server(state_dir, db_url, args.workers, args.threads)
+        log(f"{backend}: preparing the demo database in {state_dir}")
+        prep_s = server.prepare()
+        kel = load_kelurahan(db_url, state_dir)
+        payloads = make_payloads(kel, args.pool, args.seed, args.text_share)
+        payload_file = state_dir / "payloads.jsonl"
+        write_payloads(payloads, payload_file)
+        n_text = sum(1 for p in payloads if p["by_text"])
+        log(
+            f"prepared in {prep_s:.1f} s; {len(payloads)} payloads over {len({p['kode'] for p in payloads})} "
+            f"kelurahan ({n_text} by address text); starting gunicorn on {server.base} "
+            f"({args.workers} workers x {args.threads} threads)"
+        )
+        server.start()
+        run_tag = f"ib{secrets.token_hex(3)}"
+        url = server.base + REPORTS_PATH
+        phases = []
+        if args.warmup > 0:
+            log(f"warm-up {args.warmup} s")
+            phases.append(
+                run_wrk(wrk, url, payload_file, state_dir / "warmup", f"{run_tag}-w",
+                        threads=args.wrk_threads, connections=args.connections, seconds=args.warmup)
+            )  # fmt: skip
+        busy_before = wait_quiet(args.wait_quiet)
+        log(f"measured run {args.duration} s, {args.connections} connections "
+            f"(machine {busy_before} % busy just before, without our load)")
+        meter = CpuMeter(server.port, pg.name if pg else None)
+        main = run_wrk(wrk, url, payload_file, state_dir / "main", f"{run_tag}-m", threads=args.wrk_threads,
+                       connections=args.connections, seconds=args.duration, meter=meter)  # fmt: skip
+        phases.append(main)
+        server.stop()
+        log_text = server.log_text()
+        findings = server_log_findings(log_text)
+        v = verify(db_url, state_dir, run_tag, phases, payloads, args.connections)
+
+        secs = main["duration_us"] / 1e6
+        lat = {k: v_ / 1000 for k, v_ in main["latency_us"].items()}
+        st = main["statuses"]
+        n2xx = sum(c for s, c in st.items() if 200 <= s < 300)
+        non2xx = sum(c for s, c in st.items() if not 200 <= s < 300)
+        n5xx = sum(c for phase in phases for s, c in phase["statuses"].items() if s >= 500)
+        sock = main["errors"]
+        rps = st.get(201, 0) / secs
+        target_met = rps >= TARGET_RPS and lat["p99"] < TARGET_P99_MS and non2xx == 0
+
+        print(
+            f"== intake bench: {backend}, gunicorn gthread {args.workers} workers x {args.threads} "
+            f"threads, wrk {args.wrk_threads} threads x {args.connections} connections, "
+            f"{args.warmup} s warm-up + {args.duration} s, seed {args.seed} =="
+        )
+        print(main["text"].rstrip())
+        print(
+            f"measured: {main['requests']} requests in {secs:.2f} s = {main['requests'] / secs:.1f} req/s; "
+            f"201 Created {st.get(201, 0)} = {rps:.1f} reports/s"
+        )
+        print(
+            f"latency ms: p50 {lat['p50']:.1f}, p75 {lat['p75']:.1f}, p90 {lat['p90']:.1f}, "
+            f"p99 {lat['p99']:.1f}, p99.9 {lat['p999']:.1f}, max {lat['max']:.1f}"
+        )
+        print(
+            f"HTTP statuses: {', '.join(f'{s}: {c}' for s, c in sorted(st.items()))}; "
+            f"non-2xx {non2xx}; socket errors connect {sock['connect']}, read {sock['read']}, "
+            f"write {sock['write']}, timeout {sock['timeout']}"
+        )
+        if args.warmup > 0:
+            w = phases[0]
+            print(
+                f"warm-up: {w['requests']} requests, statuses "
+                f"{', '.join(f'{s}: {c}' for s, c in sorted(w['statuses'].items()))}, "
+                f"p99 {w['latency_us']['p99'] / 1000:.1f} ms"
+            )
+        cpu = main["cpu"]
+        print(
+            f"CPU during the measured run ({cpu['cores']} cores; 100 % = one core): machine busy "
+            f"{cpu['machine_busy_pct']} % of all cores; gunicorn {cpu['gunicorn_pct']} %, postgres backends "
+            f"{cpu['postgres_pct']} %, wrk {cpu['wrk_pct']} %, everything else {cpu['other_pct']} %"
+            + (" (other processes were busy: figures are pessimistic)" if cpu["other_pct"] > 25 else "")
+        )
+        ours = (cpu["gunicorn_pct"] + cpu["postgres_pct"]) / 100  # cores
+        cpu_ms = 1000 * ours / rps if rps else float("nan")
+        print(
+            f"CPU cost: {cpu_ms:.1f} ms of CPU (gunicorn + postgres) per report; so 2 idle cores "
+            f"(less wrk) could do at most ~{(cpu['cores'] - cpu['wrk_pct'] / 100) * 1000 / cpu_ms:.0f} "
+            f"reports/s; the target needs <= {1000 * cpu['cores'] / TARGET_RPS:.1f} ms per report"
+        )
+        print(f"server log: {', '.join(f'{k} {c}' for k, c in findings.items())}")
+        if findings["tracebacks"]:
+            print(first_traceback(log_text))
+        print(
+            f"verify ({'psycopg' if pg else 'sqlite3'}, warm-up + measured): rows {v['rows']}, "
+            f"distinct client_key {v['distinct_client_keys']}, distinct ticket {v['distinct_tickets']}; "
+            f"requests sent {v['sent']} ({v['sent_distinct']} distinct keys); "
+            f"201 responses {v['responses_201']} ({v['distinct_201_tickets']} distinct tickets), "
+            f"200 {v['responses_200']}"
+        )
+        print(
+            f"  every 201 ticket is a row: lost {v['lost']}; duplicates {v['duplicates']}; "
+            f"rows from keys never sent {v['rows_not_sent']}; rows whose response wrk did not read "
+            f"(in flight when wrk stopped) {v['rows_unanswered']} (at most {v['in_flight_limit']}); "
+            f"so rows {v['rows']} = 2xx {v['responses_201'] + v['responses_200']} + in flight {v['rows_unanswered']}"
+        )
+        print(
+            f"  routing: located_by {v['located_by']}; points routed to the kelurahan they were "
+            f"drawn in: {v['rows'] - v['gps_misrouted'] - int(v['text_routed_to_named_kelurahan'].split('/')[1])} ok, "
+            f"{v['gps_misrouted']} wrong; address text routed to the named kelurahan "
+            f"{v['text_routed_to_named_kelurahan']}; merged as duplicates {v['merged']}; urgent {v['urgent']}; "
+            f"'created' events problems {v['created_events_problems']}; notifications {v['notifications']}"
+        )
+        for e in v["gps_misrouted_examples"]:
+            print(f"    misrouted: {e}")
+        for p in v["problems"]:
+            print(f"  problem: {p}")
+        print(
+            f"target (>= {TARGET_RPS:.0f} reports/s, p99 < {TARGET_P99_MS:.0f} ms, no non-2xx): "
+            f"{'MET' if target_met else 'MISSED'}"
+        )
+
+        prof = None
+        if args.profile:
+            log(f"profiling {args.profile} requests in-process")
+            prof = run_profile(server.env, args.profile, args.seed, payload_file,
+                               state_dir / "cprofile.txt")  # fmt: skip
+            print_profile(prof)
+            if args.keep_state:
+                print(Path(prof["cprofile"]).read_text()[:6000])
+
+        bad = v["lost"] or v["duplicates"] or v["problems"]
+        server_errors = n5xx + findings["tracebacks"] + findings["worker_timeout"]
+        code = 1 if bad else 3 if server_errors else 4 if (args.require_target and not target_met) else 0
+        summary = {
+            "bench": "intake",
+            "backend": backend,
+            "gunicorn": f"gthread {args.workers}x{args.threads}",
+            "wrk": f"{args.wrk_threads}t/{args.connections}c",
+            "duration_s": round(secs, 2),
+            "requests": main["requests"],
+            "req_per_s": round(main["requests"] / secs, 1),
+            "reports_per_s": round(rps, 1),
+            "p50_ms": round(lat["p50"], 1),
+            "p90_ms": round(lat["p90"], 1),
+            "p99_ms": round(lat["p99"], 1),
+            "max_ms": round(lat["max"], 1),
+            "non_2xx": non2xx,
+            "status_5xx": n5xx,
+            "socket_errors": sum(sock.values()) - sock["status"],
+            "rows": v["rows"],
+            "distinct_client_keys": v["distinct_client_keys"],
+            "responses_2xx": v["responses_201"] + v["responses_200"],
+            "rows_in_flight_at_stop": v["rows_unanswered"],
+            "lost": v["lost"],
+            "duplicates": v["duplicates"],
+            "misrouted": v["gps_misrouted"],
+            "located_by": v["located_by"],
+            "target_met": target_met,
+            "cpu": cpu,
+            "cpu_ms_per_report": round(cpu_ms, 2),
+            "machine_busy_before_pct": busy_before,
+            "ok": code in (0, 4),
+        }
+        if prof:
+            summary["profile_ms_per_request"] = prof["server_ms_per_request"]
+            summary["profile_queries_per_request"] = prof["queries_per_request"]
+        print(json.dumps(summary))
+        return code
+    finally:
+        if server is not None:
+            server.stop()
+        if pg is not None:
+            try:
+                pg.drop()
+            except Exception as exc:  # noqa: BLE001
+                log(f"could not drop {pg.name}: {exc}")
+        if args.keep_state:
+            log(f"state kept in {state_dir}")
+        else:
+            shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--database-url",
+        help="postgres://… server to create a fresh database on (default: $DATABASE_URL, else SQLite)",
+    )
+    ap.add_argument("--duration", type=int, default=40, help="measured seconds (default 40)")
+    ap.add_argument("--warmup", type=int, default=10, help="warm-up seconds (default 10)")
+    ap.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    ap.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
+    ap.add_argument("--pool", type=int, default=6000, help="distinct payloads (default 6000)")
+    ap.add_argument("--text-share", type=float, default=0.3, help="share without coordinates")
+    ap.add_argument("--seed", type=int, default=20241127)
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="then profile N requests in-process (default: off)")  # fmt: skip
+    ap.add_argument("--wait-quiet", type=float, default=120, metavar="S",
+                    help="wait up to S s for other processes to leave the CPU idle before "
+                    "the measured run (default 120)")  # fmt: skip
+    ap.add_argument("--require-target", action="store_true", help="exit 4 when the target is missed")
+    ap.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
+    ap.add_argument("--keep-state", action="store_true", help="keep the state dir (logs, payloads)")
+    ap.add_argument("--_profile-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--_payloads", help=argparse.SUPPRESS)
+    ap.add_argument("--_out", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args._profile_child:
+        profile_child(args._profile_child, args.seed, Path(args._payloads), Path(args._out))
+        return 0
+    if args.duration < 1 or args.connections < 1 or args.workers < 1 or args.threads < 1:
+        ap.error("--duration, --connections, --workers and --threads must be at least 1")
+
+    def _term(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _term)
+    try:
+        return run(args)
+    except BenchError as exc:
+        print(f"bench/intake.py: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
