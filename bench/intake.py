@@ -680,18 +680,21 @@ def verify(database_url: str | None, state_dir: Path, run_tag: str, phases: list
     res["located_by"] = dict(sorted(located.items()))
     res["merged"] = sum(1 for r in rows if r[4])
     res["urgent"] = sum(1 for r in rows if r[5] == "urgent")
-    gps_wrong, text_right, text_total = [], 0, 0
+    gps_wrong, text_wrong, text_right, text_total = [], [], 0, 0
     for key, ticket, kel, how, _m, _u in rows:
         idx = int(key.rsplit("-", 1)[1])
         p = payloads[idx]
         if p["by_text"]:
             text_total += 1
             text_right += kel == p["kode"]
+            if kel != p["kode"]:
+                text_wrong.append(f"{p['body'].get('address_text')!r}: {how} {kel}, named {p['kode']}")
         elif kel != p["kode"] or how != "gps":
             gps_wrong.append(f"{ticket} {key}: {how} {kel}, drawn in {p['kode']}")
     res["gps_misrouted"] = len(gps_wrong)
     res["gps_misrouted_examples"] = gps_wrong[:5]
     res["text_routed_to_named_kelurahan"] = f"{text_right}/{text_total}"
+    res["text_misrouted_examples"] = sorted(set(text_wrong))[:5]
     res["problems"] = []
     if res["lost"]:
         res["problems"].append(f"{res['lost']} tickets answered 200/201 have no row")
@@ -1072,6 +1075,8 @@ def run(args) -> int:
         )
         for e in v["gps_misrouted_examples"]:
             print(f"    misrouted: {e}")
+        for e in v["text_misrouted_examples"]:
+            print(f"    address text not routed to the kelurahan it names: {e}")
         for p in v["problems"]:
             print(f"  problem: {p}")
         print(

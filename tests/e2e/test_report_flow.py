@@ -198,6 +198,9 @@ def test_a_resident_follows_a_report_while_the_galur_officer_resolves_it(
         expect(op.get_by_test_id("officer")).to_contain_text("Baktiar Emri")
         act(op, "resolve", note=RESOLUTION)
         expect(op.locator(".rp-head-badges .rp-s-resolved")).to_be_visible()
+        op.locator('#rp-map[data-ready="1"]').wait_for(state="attached")
+        dot = op.locator("#rp-map path.rp-point").bounding_box()
+        assert dot and dot["width"] < 40, f"the report's point is drawn {dot}"
         op.screenshot(path=str(shots / "report-detail-desktop.png"), full_page=True)
 
         # --- the resident reloads the ticket page -------------------------------------------

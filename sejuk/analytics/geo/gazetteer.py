@@ -106,9 +106,9 @@ kabupaten/kota that does not contain it, except the other readings of the
 matches that support it (in ``desa sambong, kec. batang`` the Batang
 kecamatan of another province is no rival). Consequences: a cued or located
 kelurahan (0.75+) beats a street (0.50-0.60); ``di galur`` (0.75) and ``di
-kampung rawa`` (0.80) beat a stray one-word name such as ``kopi`` (0.65); a
-street resolves only when its name is unique
-(after ``within``) or one of its kelurahan lies in a mentioned kecamatan; a
+kampung rawa`` (0.80) beat a common word that happens to name a desa
+somewhere (0.65); a street resolves only when its name is unique (after
+``within``) or one of its kelurahan lies in a mentioned kecamatan; a
 kelurahan whose kecamatan is mentioned beats its namesakes elsewhere.
 
 (A kecamatan or kabupaten/kota that does not contain the best kelurahan

@@ -27,10 +27,19 @@
 
   // --- maps ------------------------------------------------------------------
 
-  function baseMap(el) {
+  // The map starts at its final view (no zoom animation from a default view),
+  // then layers are added: vector layers need a view before they are drawn.
+  function baseMap(el, layer, point) {
     el.textContent = "";
     var map = L.map(el, { zoomSnap: 0.25, attributionControl: !!el.dataset.tileUrl });
-    map.setView(DEFAULT_VIEW.center, DEFAULT_VIEW.zoom);
+    var b = layer && layer.getBounds ? layer.getBounds() : null;
+    if (b && b.isValid() && (!point || b.contains(point))) {
+      map.fitBounds(b, { padding: [16, 16], maxZoom: 17, animate: false });
+    } else if (point) {
+      map.setView(point, 17, { animate: false });
+    } else {
+      map.setView(DEFAULT_VIEW.center, DEFAULT_VIEW.zoom, { animate: false });
+    }
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
     }
@@ -65,28 +74,19 @@
     return null;
   }
 
-  function fitTo(map, layer, maxZoom) {
-    var b = layer && layer.getBounds ? layer.getBounds() : null;
-    if (b && b.isValid()) map.fitBounds(b, { padding: [16, 16], maxZoom: maxZoom || 17 });
-  }
-
   function pointMap(el, data) {
     if (!data.point && !data.outline) {
       el.classList.add("map-empty");
       el.textContent = el.dataset.emptyText || "";
       return;
     }
-    var map = baseMap(el);
-    var outline = data.outline ? L.geoJSON(data.outline, { interactive: false, style: PICKED }).addTo(map) : null;
+    var outline = data.outline ? L.geoJSON(data.outline, { interactive: false, style: PICKED }) : null;
+    var map = baseMap(el, outline, data.point ? L.latLng(data.point) : null);
+    if (outline) outline.addTo(map);
     if (data.point) {
       L.circleMarker(data.point, {
         radius: 9, color: "#fff", weight: 2, fillColor: "#c62828", fillOpacity: 0.95, className: "rp-point",
       }).addTo(map);
-      if (outline) fitTo(map, outline);
-      else map.setView(data.point, 17);
-      if (outline && !outline.getBounds().contains(data.point)) map.setView(data.point, 16);
-    } else {
-      fitTo(map, outline);
     }
     el.dataset.ready = "1";
   }
@@ -96,7 +96,6 @@
     var latInput = form.querySelector("[data-rp-lat]");
     var lonInput = form.querySelector("[data-rp-lon]");
     var placeEl = form.querySelector("[data-rp-place]");
-    var map = baseMap(el);
     var fc = data.outlines;
     var byKode = {};
     var outlines = null;
@@ -105,9 +104,10 @@
         interactive: false,
         style: OUTLINE,
         onEachFeature: function (f, layer) { byKode[f.properties.kode] = layer; },
-      }).addTo(map);
-      fitTo(map, outlines, 15);
+      });
     }
+    var map = baseMap(el, outlines, null);
+    if (outlines) outlines.addTo(map);
     var pin = null;
     var picked = null;
     var accuracy = null;
