@@ -301,9 +301,9 @@ def load_kelurahan(database_url: str | None, state_dir: Path) -> list[dict]:
         if isinstance(geom, str):
             geom = json.loads(geom)
         out.append(
-            {"kode": kode, "nama": nama, "kecamatan": kec, "kabkota": kab, "lat": clat,
-             "lon": clon, "geometry": geom}  # fmt: skip
-        )
+            {"kode": kode, "nama": nama, "kecamatan": kec, "kabkota": kab,
+             "lat": clat, "lon": clon, "geometry": geom}
+        )  # fmt: skip
     if len(out) < 200:
         raise BenchError(f"only {len(out)} DKI Jakarta kelurahan with boundaries in the database")
     return out
@@ -449,13 +449,17 @@ def make_payloads(kelurahan: list[dict], n: int, seed: int, text_share: float) -
     cats = [c for c, _ in CATEGORY_WEIGHTS]
     weights = [w for _, w in CATEGORY_WEIGHTS]
     out = []
-    for i in range(n):
+    for _ in range(n):
         category = rng.choices(cats, weights)[0]
         by_text = rng.random() < text_share
         if by_text:
             kode = rng.choice(text_kel)
         else:
-            kode = rng.choice(pusat) if (rng.random() < 0.7 or not elsewhere) else rng.choice(elsewhere)
+            kode = (
+                rng.choice(pusat)
+                if (rng.random() < 0.7 or not elsewhere)
+                else rng.choice(elsewhere)
+            )
         k = by_kode[kode]
         landmark = _fill(rng.choice(LANDMARKS), rng)
         place = f"{landmark} {k['nama'].title()}" if rng.random() < 0.5 else landmark
@@ -552,7 +556,11 @@ class CpuMeter:
 
     def _ours(self) -> tuple[float, float]:
         gun = _proc_cpu(lambda pid, cmd: "sejuk.wsgi" in cmd and self.bind in cmd)
-        pg = _proc_cpu(lambda pid, cmd: cmd.startswith("postgres:") and f" {self.db} " in cmd) if self.db else 0.0
+        pg = (
+            _proc_cpu(lambda pid, cmd: cmd.startswith("postgres:") and f" {self.db} " in cmd)
+            if self.db
+            else 0.0
+        )
         return gun, pg
 
     def start(self) -> None:
@@ -566,7 +574,9 @@ class CpuMeter:
         m1, o1, r1 = _machine_ticks(), self._ours(), os.times()
         busy_s = (m1[0] - self.m0[0]) / _TICK
         cpus = max(1, os.cpu_count() or 1)
-        wrk = (r1.children_user - self.r0.children_user) + (r1.children_system - self.r0.children_system)
+        wrk = (r1.children_user - self.r0.children_user) + (
+            r1.children_system - self.r0.children_system
+        )
         gun, pg = o1[0] - self.o0[0], o1[1] - self.o0[1]
         pct = lambda x: round(100 * x / wall, 1)  # noqa: E731  (100 % = one core)
         return {
@@ -579,19 +589,125 @@ class CpuMeter:
         }
 
 
+# --- py-spy on the live workers (optional) -----------------------------------------------------
+
+SPY_GROUPS = (
+    # (label, substring of a py-spy frame "function (file:line)"): share of the
+    # workers' CPU samples whose stack contains it (groups overlap: inclusive).
+    ("API view create_report (all of intake)", "create_report (sejuk/reports/api.py"),
+    ("  rate limit (limited)", "limited (sejuk/reports/api.py"),
+    ("  actions.create_report", "create_report (sejuk/reports/actions.py"),
+    ("    routing.route", "route (sejuk/reports/routing.py"),
+    ("    triage", "triage (sejuk/reports/triage.py"),
+    ("    sla_for", "sla_for (sejuk/reports/actions.py"),
+    ("    Report INSERT incl. audit (Model.save)", "_save_table (django/db/models/base.py"),
+    ("    audit signal", "sejuk/accounts/audit.py"),
+    ("    report event insert", "_event (sejuk/reports/actions.py"),
+    ("    duplicate search", "_find_duplicate (sejuk/reports/actions.py"),
+    ("    notifications (on_commit)", "_notify_new (sejuk/reports/actions.py"),
+    ("    encryption", "encrypt (sejuk/lib/crypto.py"),
+    ("SQL compile (ORM compiler as_sql)", "as_sql (django/db/models/sql/compiler.py"),
+    ("DB driver calls (django/db/backends)", "django/db/backends/"),
+    ("ninja (parse, validate, render)", "ninja/"),
+    ("Django handler + middleware", "django/core/handlers/"),
+    ("gunicorn (HTTP parsing, sockets)", "gunicorn/"),
+)
+
+
+class PySpy:
+    """``py-spy record`` on each gunicorn worker during the measured run."""
+
+    def __init__(self, exe: str, port: int, out_dir: Path):
+        self.exe, self.bind, self.out_dir = exe, f"127.0.0.1:{port}", out_dir
+        self.procs: list[tuple[subprocess.Popen, Path]] = []
+
+    def _workers(self) -> list[int]:
+        pids = []
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                pcmd = (Path("/proc") / str(ppid) / "cmdline").read_bytes().decode(errors="replace")
+            except (OSError, ValueError, IndexError):
+                continue
+            if "sejuk.wsgi" in cmd and self.bind in cmd and self.bind in pcmd.replace("\0", " "):
+                pids.append(int(d.name))
+        return pids
+
+    def start(self, seconds: int) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for pid in self._workers():
+            out = self.out_dir / f"worker-{pid}.txt"
+            cmd = [self.exe, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200",
+                   "--format", "raw", "--output", str(out), "--nonblocking", "--gil"]  # fmt: skip
+            self.procs.append(
+                (subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out)
+            )
+        log(f"py-spy recording {len(self.procs)} workers for {seconds} s")
+
+    def wait(self) -> None:
+        for proc, _out in self.procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def report(self) -> dict:
+        total, groups, leaves = 0, Counter(), Counter()
+        for _proc, out in self.procs:
+            try:
+                lines = out.read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                stack, _, n = line.rpartition(" ")
+                if not n.isdigit():
+                    continue
+                n = int(n)
+                total += n
+                for label, needle in SPY_GROUPS:
+                    if needle in stack:
+                        groups[label] += n
+                leaf = stack.rsplit(";", 1)[-1]
+                m = re.search(r"\((?:.*/site-packages/|.*/work/main/)?([^:)]+)", leaf)
+                leaves[m.group(1) if m else leaf] += n
+        return {
+            "samples": total,
+            "groups_pct": {k: round(100 * groups[k] / total, 1) for k, _ in SPY_GROUPS}
+            if total
+            else {},
+            "leaf_files_pct": {k: round(100 * v / total, 1) for k, v in leaves.most_common(15)}
+            if total
+            else {},
+        }
+
+
 # --- one wrk phase ---------------------------------------------------------------------------------
 
 
 def run_wrk(wrk: str, url: str, payload_file: Path, out_dir: Path, tag: str, *, threads: int,
-            connections: int, seconds: int, meter: CpuMeter | None = None) -> dict:  # fmt: skip
+            connections: int, seconds: int, meter: CpuMeter | None = None,
+            spy: PySpy | None = None) -> dict:  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
            "--latency", "-s", str(LUA), url, "--", str(payload_file), str(out_dir), tag]  # fmt: skip
     log(" ".join(cmd))
     if meter:
         meter.start()
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if spy:
+        spy.start(max(1, seconds - 2))
+    try:
+        stdout, stderr = proc.communicate(timeout=seconds + 120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+    res = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     cpu = meter.stop() if meter else None
+    if spy:
+        spy.wait()
     if res.returncode != 0:
         raise BenchError(f"wrk failed ({res.returncode}): {res.stderr[-2000:]}")
     machine = None
@@ -688,7 +804,9 @@ def verify(database_url: str | None, state_dir: Path, run_tag: str, phases: list
             text_total += 1
             text_right += kel == p["kode"]
             if kel != p["kode"]:
-                text_wrong.append(f"{p['body'].get('address_text')!r}: {how} {kel}, named {p['kode']}")
+                text_wrong.append(
+                    f"{p['body'].get('address_text')!r}: {how} {kel}, named {p['kode']}"
+                )
         elif kel != p["kode"] or how != "gps":
             gps_wrong.append(f"{ticket} {key}: {how} {kel}, drawn in {p['kode']}")
     res["gps_misrouted"] = len(gps_wrong)
@@ -708,7 +826,9 @@ def verify(database_url: str | None, state_dir: Path, run_tag: str, phases: list
             f"{res['in_flight_limit']} requests that can be in flight when wrk stops"
         )
     if res["created_events_problems"]:
-        res["problems"].append(f"{res['created_events_problems']} reports without one 'created' event")
+        res["problems"].append(
+            f"{res['created_events_problems']} reports without one 'created' event"
+        )
     if gps_wrong:
         res["problems"].append(f"{len(gps_wrong)} reports with coordinates routed elsewhere")
     return res
@@ -904,9 +1024,7 @@ def profile_child(n: int, seed: int, payload_file: Path, out: Path) -> None:
                 "queries_per_request": round(sum(q_count.values()) / n, 2),
                 "sql_ms_per_request": round(sum(q_ms.values()) / n, 3),
                 "steps": steps,
-                "query_kinds_per_request": {
-                    k: round(v / n, 2) for k, v in q_kinds.most_common()
-                },
+                "query_kinds_per_request": {k: round(v / n, 2) for k, v in q_kinds.most_common()},
                 "cprofile": str(out),
             }
         ),
@@ -925,7 +1043,9 @@ def run_profile(env: dict, n: int, seed: int, payload_file: Path, out: Path) -> 
     for line in res.stdout.splitlines():
         if line.startswith("INTAKE_PROFILE "):
             return json.loads(line[len("INTAKE_PROFILE ") :])
-    raise BenchError(f"profile failed ({res.returncode}):\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}")
+    raise BenchError(
+        f"profile failed ({res.returncode}):\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}"
+    )
 
 
 def print_profile(p: dict) -> None:
@@ -938,7 +1058,9 @@ def print_profile(p: dict) -> None:
         f"server {p['server_ms_per_request']:.2f} ms, test client {p['test_client_ms_per_request']:.2f} ms; "
         f"{p['queries_per_request']} SQL queries taking {p['sql_ms_per_request']:.2f} ms"
     )
-    print(f"  {'step (self time; children subtracted)':<46} {'ms/req':>7} {'calls':>6} {'queries':>8} {'sql ms':>7}")
+    print(
+        f"  {'step (self time; children subtracted)':<46} {'ms/req':>7} {'calls':>6} {'queries':>8} {'sql ms':>7}"
+    )
     for label, s in p["steps"].items():
         print(
             f"  {label:<46} {s['ms_per_request']:>7.3f} {s['calls_per_request']:>6.2f} "
@@ -989,11 +1111,14 @@ def run(args) -> int:
                         threads=args.wrk_threads, connections=args.connections, seconds=args.warmup)
             )  # fmt: skip
         busy_before = wait_quiet(args.wait_quiet)
-        log(f"measured run {args.duration} s, {args.connections} connections "
-            f"(machine {busy_before} % busy just before, without our load)")
+        log(
+            f"measured run {args.duration} s, {args.connections} connections "
+            f"(machine {busy_before} % busy just before, without our load)"
+        )
         meter = CpuMeter(server.port, pg.name if pg else None)
+        spy = PySpy(args.py_spy, server.port, state_dir / "py-spy") if args.py_spy else None
         main = run_wrk(wrk, url, payload_file, state_dir / "main", f"{run_tag}-m", threads=args.wrk_threads,
-                       connections=args.connections, seconds=args.duration, meter=meter)  # fmt: skip
+                       connections=args.connections, seconds=args.duration, meter=meter, spy=spy)  # fmt: skip
         phases.append(main)
         server.stop()
         log_text = server.log_text()
@@ -1003,7 +1128,6 @@ def run(args) -> int:
         secs = main["duration_us"] / 1e6
         lat = {k: v_ / 1000 for k, v_ in main["latency_us"].items()}
         st = main["statuses"]
-        n2xx = sum(c for s, c in st.items() if 200 <= s < 300)
         non2xx = sum(c for s, c in st.items() if not 200 <= s < 300)
         n5xx = sum(c for phase in phases for s, c in phase["statuses"].items() if s >= 500)
         sock = main["errors"]
@@ -1041,7 +1165,11 @@ def run(args) -> int:
             f"CPU during the measured run ({cpu['cores']} cores; 100 % = one core): machine busy "
             f"{cpu['machine_busy_pct']} % of all cores; gunicorn {cpu['gunicorn_pct']} %, postgres backends "
             f"{cpu['postgres_pct']} %, wrk {cpu['wrk_pct']} %, everything else {cpu['other_pct']} %"
-            + (" (other processes were busy: figures are pessimistic)" if cpu["other_pct"] > 25 else "")
+            + (
+                " (other processes were busy: figures are pessimistic)"
+                if cpu["other_pct"] > 25
+                else ""
+            )
         )
         ours = (cpu["gunicorn_pct"] + cpu["postgres_pct"]) / 100  # cores
         cpu_ms = 1000 * ours / rps if rps else float("nan")
@@ -1084,6 +1212,20 @@ def run(args) -> int:
             f"{'MET' if target_met else 'MISSED'}"
         )
 
+        spied = spy.report() if spy else None
+        if spied:
+            print(
+                f"== py-spy --gil on the gunicorn workers during the measured run: {spied['samples']} "
+                f"samples of the thread holding the GIL (200 Hz), i.e. Python CPU time; share of "
+                f"samples whose stack contains (inclusive, groups overlap): =="
+            )
+            for label, pct in spied["groups_pct"].items():
+                print(f"  {label:<46} {pct:>5.1f} %")
+            print(
+                "  innermost frame's file: "
+                + ", ".join(f"{k} {v} %" for k, v in spied["leaf_files_pct"].items())
+            )
+
         prof = None
         if args.profile:
             log(f"profiling {args.profile} requests in-process")
@@ -1095,7 +1237,12 @@ def run(args) -> int:
 
         bad = v["lost"] or v["duplicates"] or v["problems"]
         server_errors = n5xx + findings["tracebacks"] + findings["worker_timeout"]
-        code = 1 if bad else 3 if server_errors else 4 if (args.require_target and not target_met) else 0
+        if bad:
+            code = 1
+        elif server_errors:
+            code = 3
+        else:
+            code = 4 if args.require_target and not target_met else 0
         summary = {
             "bench": "intake",
             "backend": backend,
@@ -1156,7 +1303,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     ap.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
     ap.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    ap.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
+    ap.add_argument(
+        "--threads", type=int, default=4, help="gunicorn threads per worker (default 4)"
+    )
     ap.add_argument("--pool", type=int, default=6000, help="distinct payloads (default 6000)")
     ap.add_argument("--text-share", type=float, default=0.3, help="share without coordinates")
     ap.add_argument("--seed", type=int, default=20241127)
@@ -1165,7 +1314,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--wait-quiet", type=float, default=120, metavar="S",
                     help="wait up to S s for other processes to leave the CPU idle before "
                     "the measured run (default 120)")  # fmt: skip
-    ap.add_argument("--require-target", action="store_true", help="exit 4 when the target is missed")
+    ap.add_argument("--py-spy", metavar="EXE",
+                    help="py-spy executable: sample the workers during the measured run")  # fmt: skip
+    ap.add_argument(
+        "--require-target", action="store_true", help="exit 4 when the target is missed"
+    )
     ap.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     ap.add_argument("--keep-state", action="store_true", help="keep the state dir (logs, payloads)")
     ap.add_argument("--_profile-child", type=int, help=argparse.SUPPRESS)

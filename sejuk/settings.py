@@ -285,3 +285,6 @@ SEJUK_TELEGRAM_SECRET_TOKEN = envstr("SEJUK_TELEGRAM_SECRET_TOKEN", "") or ""
 SEJUK_TELEGRAM_BOT_TOKEN = envstr("SEJUK_TELEGRAM_BOT_TOKEN", "") or ""
 if SEJUK_SENDERS not in ("record", "live"):
     raise ImproperlyConfigured("SEJUK_SENDERS must be 'record' or 'live'")
+# Shown to residents on their ticket page (optional): the WhatsApp number and Telegram bot.
+SEJUK_WHATSAPP_DISPLAY_NUMBER = envstr("SEJUK_WHATSAPP_DISPLAY_NUMBER", "") or ""
+SEJUK_TELEGRAM_BOT_USERNAME = envstr("SEJUK_TELEGRAM_BOT_USERNAME", "") or ""

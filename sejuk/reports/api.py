@@ -11,7 +11,7 @@ from ninja.responses import Status
 from sejuk.accounts import ratelimit
 from sejuk.accounts.middleware import client_ip
 from sejuk.reports import actions
-from sejuk.reports.access import visible_reports
+from sejuk.reports.access import role_allows, visible_reports
 from sejuk.reports.models import OPEN_STATUSES, Category, Report
 from sejuk.territory.models import PoliceUnit
 
@@ -21,6 +21,7 @@ router = Router(tags=["reports"])
 public = router
 PUBLIC_TAGS = ["reports (public)"]
 
+LOOKUP_LIMIT_MESSAGE = "Terlalu banyak permintaan. Coba lagi sebentar lagi."
 LIMIT_MESSAGE = (
     "Terlalu banyak laporan dari perangkat atau nomor ini. Coba lagi nanti, atau hubungi Call Center 110 "
     "untuk keadaan darurat."
@@ -109,7 +110,7 @@ def create_report(request, payload: ReportIn):
 )
 def public_status(request, ticket: str):
     if lookup_limited(request):
-        return Status(429, {"detail": "Terlalu banyak permintaan. Coba lagi sebentar lagi."})
+        return Status(429, {"detail": LOOKUP_LIMIT_MESSAGE})
     code = actions.normalise_ticket(ticket)
     report = (
         Report.objects.filter(ticket=code).select_related("kelurahan", "merged_into").first()
@@ -146,7 +147,7 @@ def _public_report(request, ticket: str):
 )
 def rate(request, ticket: str, payload: RateIn):
     if lookup_limited(request):
-        return Status(429, {"detail": "Terlalu banyak permintaan. Coba lagi sebentar lagi."})
+        return Status(429, {"detail": LOOKUP_LIMIT_MESSAGE})
     report = actions.do_rate(_public_report(request, ticket), payload.rating, payload.comment)
     return actions.public_view(report)
 
@@ -159,7 +160,7 @@ def rate(request, ticket: str, payload: RateIn):
 )
 def reopen(request, ticket: str, payload: ReopenIn):
     if lookup_limited(request):
-        return Status(429, {"detail": "Terlalu banyak permintaan. Coba lagi sebentar lagi."})
+        return Status(429, {"detail": LOOKUP_LIMIT_MESSAGE})
     report = _public_report(request, ticket)
     actions.do_reopen(report, payload.reason)
     report.refresh_from_db()
@@ -315,6 +316,8 @@ def act(request, report_id: int, payload: ActionIn):
     user = request.auth
     r = actions.get_report_for_user(user, report_id, write=True)
     a = payload.action
+    if not role_allows(user, a):
+        raise actions.NotAllowed(f"your role may not {a.replace('_', ' ')} reports")
     if a == "verify":
         r = actions.do_verify(user, r, payload.note)
     elif a == "reject":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -38,8 +39,14 @@ from sejuk.accounts.access import has_role, role_required, visible_wilayah
 from sejuk.accounts.models import Role, User
 from sejuk.analytics.geo import haversine_m
 from sejuk.reports import actions, forms
-from sejuk.reports.access import HANDLERS, can_see_reporter, visible_reports
-from sejuk.reports.api import LIMIT_MESSAGE, limited, lookup_limited
+from sejuk.reports.access import (
+    ACTION_ROLES,
+    HANDLERS,
+    can_see_reporter,
+    role_allows,
+    visible_reports,
+)
+from sejuk.reports.api import LIMIT_MESSAGE, LOOKUP_LIMIT_MESSAGE, limited, lookup_limited
 from sejuk.reports.models import (
     OPEN_STATUSES,
     Category,
@@ -64,7 +71,6 @@ RECENT_ENTRIES = 8
 PUBLIC_OUTLINE_LIMIT = 150
 PUBLIC_OUTLINE_CACHE_SECONDS = 600
 # The same text as the public API's status endpoints (sejuk.reports.api).
-LOOKUP_LIMIT_MESSAGE = "Terlalu banyak permintaan. Coba lagi sebentar lagi."
 
 # Who uses which staff page.
 OPERATOR_ROLES = (
@@ -75,28 +81,6 @@ OPERATOR_ROLES = (
     Role.KAPOLSEK,
 )
 POLRES_ROLES = (Role.KAPOLRES, Role.POLRES_STAFF, Role.OPERATOR_110)
-# The people who work a case; the 110 operator logs calls, adds notes and
-# corrects a location, but verifying and closing is for the units.
-WORKFLOW_ROLES = (
-    Role.BHABINKAMTIBMAS,
-    Role.KAPOLSEK,
-    Role.POLSEK_STAFF,
-    Role.KAPOLRES,
-    Role.POLRES_STAFF,
-)
-ACTION_ROLES: dict[str, tuple[str, ...]] = {
-    "verify": WORKFLOW_ROLES,
-    "follow_up": WORKFLOW_ROLES,
-    "on_scene": WORKFLOW_ROLES,
-    "resolve": WORKFLOW_ROLES,
-    "reject": WORKFLOW_ROLES,
-    "note": HANDLERS,
-    "handoff": WORKFLOW_ROLES,
-    "agency_accepted": WORKFLOW_ROLES,
-    "reroute": HANDLERS,
-    "merge": WORKFLOW_ROLES,
-    "unmerge": WORKFLOW_ROLES,
-}
 ACTION_TITLES = {
     "verify": gettext_lazy("Verify"),
     "follow_up": gettext_lazy("Follow up"),
@@ -249,10 +233,6 @@ def _status_allows(action: str, r: Report) -> bool:
     if action in ("reroute", "merge"):
         return r.status in OPEN_STATUSES
     return False
-
-
-def role_allows(user: User, action: str) -> bool:
-    return has_role(user, *ACTION_ROLES.get(action, ()))
 
 
 def allowed_actions(user: User, r: Report) -> list[str]:
@@ -797,8 +777,6 @@ def _status_page(
 
 
 def _setting(name: str) -> str:
-    from django.conf import settings
-
     return str(getattr(settings, name, "") or "")
 
 

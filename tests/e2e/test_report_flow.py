@@ -214,6 +214,14 @@ def test_a_resident_follows_a_report_while_the_galur_officer_resolves_it(
         assert INTERNAL not in body and "0812 3456 7890" not in body and "Siti Aminah" not in body
         page.screenshot(path=str(shots / "lapor-resolved-390.png"), full_page=True)
 
+        # The officer's queue and report page on his phone, for the record.
+        op.set_viewport_size(PHONE_VIEWPORT)
+        op.goto("/reports/search/")
+        op.screenshot(path=str(shots / "reports-search-390.png"), full_page=True)
+        op.locator(f'[data-testid="report-row"][data-ticket="{ticket}"] a.rp-ticket').click()
+        op.locator('#rp-map[data-ready="1"]').wait_for(state="attached")
+        op.screenshot(path=str(shots / "report-detail-390.png"), full_page=True)
+
         # The Kapolsek's board on a desktop, for the record.
         board = kapolsek_ctx.new_page()
         login(board, "kapolsek.joharbaru")
@@ -223,3 +231,54 @@ def test_a_resident_follows_a_report_while_the_galur_officer_resolves_it(
     finally:
         for context in (resident_ctx, officer_ctx, kapolsek_ctx):
             context.close()
+
+
+def test_the_110_operator_logs_a_call_with_the_keyboard_only(browser, demo_server):
+    context = new_context(browser, demo_server, DESKTOP)
+    try:
+        page = context.new_page()
+        login(page, "operator110.jakpus")
+        page.goto("/reports/operator/")
+        category = page.locator('select[name="category"]')
+        expect(category).to_be_focused()
+
+        page.keyboard.press("2")  # 2 = money politics, then on to the caller
+        expect(category).to_have_value("money_politics")
+        expect(page.locator('input[name="caller_name"]')).to_be_focused()
+        page.keyboard.type("Pak Budi")
+        page.keyboard.press("Tab")
+        page.keyboard.type("0813 1111 2222")
+        page.keyboard.press("Tab")  # the anonymity box
+        page.keyboard.press("Tab")
+        expect(page.locator('input[name="kelurahan_q"]')).to_be_focused()
+        page.keyboard.type("galu")
+        expect(page.locator("[data-rp-ac-list] li").first).to_contain_text("Galur")
+        page.keyboard.press("Enter")  # picks the suggestion, does not submit
+        expect(page.locator('input[name="kelurahan"]')).to_have_value(GALUR)
+        expect(page.locator("[data-rp-picked]")).to_contain_text("Johar Baru")
+        page.keyboard.press("Tab")
+        page.keyboard.type("dekat pos RW 02")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        expect(page.locator('textarea[name="description"]')).to_be_focused()
+        page.keyboard.type("Penelepon melihat pembagian amplop oleh tim sukses di pos RW 02.")
+        page.screenshot(path=str(shots_dir(demo_server) / "operator-desktop.png"), full_page=True)
+        with page.expect_navigation():
+            page.keyboard.press("Control+Enter")
+
+        saved = page.get_by_test_id("saved")
+        expect(saved).to_be_visible()
+        ticket = page.get_by_test_id("saved-ticket").inner_text().strip()
+        assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", ticket), ticket
+        expect(page.get_by_test_id("saved-kelurahan")).to_contain_text("Galur")
+        expect(page.get_by_test_id("saved-polsek")).to_contain_text("Johar Baru")
+        expect(page.get_by_test_id("saved-officer")).to_contain_text("Baktiar Emri")
+        # Ready for the next call.
+        expect(page.locator('select[name="category"]')).to_be_focused()
+        expect(page.locator('select[name="category"]')).to_have_value("")
+        expect(page.get_by_test_id("recent")).to_contain_text(ticket)
+        page.screenshot(
+            path=str(shots_dir(demo_server) / "operator-saved-desktop.png"), full_page=True
+        )
+    finally:
+        context.close()

@@ -401,7 +401,7 @@ def test_the_whole_loop_through_the_pages_with_a_proof_photo(client_for, report,
     assert c.get(f"/reports/photos/{proof_photo.pk}.jpg").status_code == 200
     # A stale form (resolve again) explains itself instead of failing silently.
     again = c.post(f"{url}/resolve/", {"note": "lagi"})
-    assert again.status_code == 422 and "no longer possible" in again.content.decode()
+    assert again.status_code == 422 and "Tidak bisa lagi" in again.content.decode()
 
 
 def test_photos_are_served_only_in_scope(client, client_for, report, galur, tanahtinggi):
@@ -640,3 +640,26 @@ def test_the_report_page_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         assert c.get(f"/reports/{many_reports[0].pk}/").status_code == 200
 
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+def test_the_admin_lists_reports_without_the_reporter_and_edits_the_sla(
+    client_for, report, admin_demo
+):
+    c = client_for(admin_demo)
+    for path in (
+        "/admin/reports/report/",
+        f"/admin/reports/report/{report.pk}/change/",
+        "/admin/reports/slapolicy/",
+        "/admin/reports/streetalias/",
+        "/admin/reports/notification/",
+        "/admin/reports/outboundmessage/",
+    ):
+        r = c.get(path)
+        assert r.status_code == 200, path
+        body = r.content.decode()
+        assert "reporter_contact_enc" not in body and report.reporter_contact_enc not in body
+    assert c.get("/admin/reports/report/add/").status_code == 403
+    policy = c.get("/admin/reports/slapolicy/").content.decode()
+    assert "urgent" in policy
