@@ -103,6 +103,10 @@ class ReportInput:
 
 def _validate(data: ReportInput) -> None:
     errors = {}
+    data.client_key = (data.client_key or "").strip() or None
+    for name in ("description", "address_text", "reporter_name", "reporter_contact"):
+        if "\x00" in (getattr(data, name) or ""):
+            errors[name] = "contains a NUL character"
     if data.category not in Category.values:
         errors["category"] = f"must be one of {', '.join(Category.values)}"
     if data.channel not in Channel.values:
@@ -320,6 +324,8 @@ def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
         except IntegrityError:
             if data.client_key and Report.objects.filter(client_key=data.client_key).exists():
                 return Report.objects.get(client_key=data.client_key)
+            if _attempt == 4:
+                raise
             continue  # a ticket collision: draw again
     raise RuntimeError("could not allocate a ticket")
 

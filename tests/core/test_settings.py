@@ -80,3 +80,12 @@ def test_zero_configuration_creates_a_persistent_secret_key(tmp_path):
     )
     assert first.stdout == second.stdout and len(first.stdout.strip()) >= 50
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_json_bodies_with_nul_characters_are_refused_with_422(client, db):
+    r = client.post(
+        "/api/v1/reports",
+        '{"category": "other", "description": "ada\\u0000kejadian di TPS 11 Galur"}',
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and "NUL" in r.json()["detail"]
