@@ -23,13 +23,19 @@ class RejectNulJsonMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.content_type == "application/json"
+        ):
             body = request.body
             if b"\\u0000" in body or b"\x00" in body:
                 from django.http import JsonResponse
 
                 return JsonResponse(
-                    {"detail": "NUL characters (\\u0000) are not allowed", "message": "body: NUL character"},
+                    {
+                        "detail": "NUL characters (\\u0000) are not allowed",
+                        "message": "body: NUL character",
+                    },
                     status=422,
                 )
         return self.get_response(request)
