@@ -5,12 +5,14 @@ webhooks validate input shape and call these."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sejuk.accounts import audit
@@ -76,12 +78,16 @@ DEFAULT_SLA = {
 
 
 def sla_for(urgency: str) -> dict:
-    row = (
-        SlaPolicy.objects.filter(urgency=urgency)
-        .values("ack_minutes", "scene_minutes", "escalate_again_minutes")
-        .first()
-    )
-    return row or DEFAULT_SLA[Urgency(urgency)]
+    """The SLA of an urgency (admin-editable; cached per process for a minute)."""
+
+    def load() -> dict:
+        rows = SlaPolicy.objects.values(
+            "urgency", "ack_minutes", "scene_minutes", "escalate_again_minutes"
+        )
+        return {r.pop("urgency"): r for r in rows}
+
+    policies = routing._cached("sla", load)
+    return policies.get(urgency) or DEFAULT_SLA[Urgency(urgency)]
 
 
 @dataclass
@@ -169,7 +175,9 @@ def _event(report: Report, kind: str, actor: User | None = None, *, note: str = 
 
 
 def _find_duplicate(report: Report) -> Report | None:
-    """An open case of the same topic, place and time window to merge into."""
+    """An open case of the same topic, place and time window to merge into.
+
+    Works on an unsaved report too, so intake can merge before it inserts."""
     window = dt.timedelta(minutes=settings.SEJUK_DUPLICATE_WINDOW_MINUTES)
     if not window:
         return None
@@ -179,19 +187,33 @@ def _find_duplicate(report: Report) -> Report | None:
         merged_into__isnull=True,
         received_at__gte=report.received_at - window,
         received_at__lte=report.received_at + window,
-    ).exclude(pk=report.pk)
+    )
+    if report.pk:
+        qs = qs.exclude(pk=report.pk)
+    radius = settings.SEJUK_DUPLICATE_RADIUS_M
     if report.kelurahan_id:
         qs = qs.filter(kelurahan_id=report.kelurahan_id)
     elif report.lat is None:
         return None
-    candidates = list(qs.order_by("received_at")[:50])
-    radius = settings.SEJUK_DUPLICATE_RADIUS_M
-    for other in candidates:
-        if report.lat is not None and other.lat is not None:
-            if haversine_m(report.lat, report.lon, other.lat, other.lon) <= radius:
-                return other
-        elif report.kelurahan_id and other.kelurahan_id == report.kelurahan_id:
-            return other
+    if report.lat is not None:
+        # A bounding box in SQL first (one degree of latitude is about 111 km).
+        dlat = radius / 111_000 + 1e-6
+        dlon = dlat / max(0.1, math.cos(math.radians(report.lat)))
+        near = Q(
+            lat__gte=report.lat - dlat,
+            lat__lte=report.lat + dlat,
+            lon__gte=report.lon - dlon,
+            lon__lte=report.lon + dlon,
+        )
+        qs = qs.filter(near | Q(lat__isnull=True)) if report.kelurahan_id else qs.filter(near)
+    rows = qs.order_by("received_at").values_list("pk", "lat", "lon", "kelurahan_id", "ticket")[:20]
+    for pk, lat, lon, kel, ticket in rows:
+        # A stub with the two fields intake needs (saves a query per merge).
+        if report.lat is not None and lat is not None:
+            if haversine_m(report.lat, report.lon, lat, lon) <= radius:
+                return Report(pk=pk, ticket=ticket)
+        elif report.kelurahan_id and kel == report.kelurahan_id:
+            return Report(pk=pk, ticket=ticket)
     return None
 
 
@@ -211,28 +233,55 @@ def _users_of(unit_ids: list[int], roles: tuple[str, ...]) -> list[User]:
     return list(User.objects.filter(unit_id__in=unit_ids, role__in=roles, is_active=True))
 
 
+def _recipients(unit_id: int, roles: tuple[str, ...]) -> list[int]:
+    key = f"recipients:{unit_id}:{','.join(roles)}"
+    return routing._cached(
+        key,
+        lambda: list(
+            User.objects.filter(unit_id=unit_id, role__in=roles, is_active=True).values_list(
+                "pk", flat=True
+            )
+        ),
+    )
+
+
 def _notify_new(report: Report) -> None:
+    """Tell the assigned officer and the unit; one INSERT, duplicates ignored."""
     text = f"Laporan baru {report.ticket}: {report.get_category_display()} ({report.get_urgency_display()})"
-    targets: list[User] = []
+    user_ids: list[int] = []
     if report.assigned_officer_id:
-        targets += list(User.objects.filter(officer_id=report.assigned_officer_id, is_active=True))
-    if report.polsek_id:
-        targets += _users_of([report.polsek_id], (Role.KAPOLSEK, Role.POLSEK_STAFF))
-    elif report.polres_id:
-        targets += _users_of(
-            [report.polres_id], (Role.KAPOLRES, Role.POLRES_STAFF, Role.OPERATOR_110)
+        user_ids += routing._cached(
+            f"officer-users:{report.assigned_officer_id}",
+            lambda: list(
+                User.objects.filter(
+                    officer_id=report.assigned_officer_id, is_active=True
+                ).values_list("pk", flat=True)
+            ),
         )
-    for user in {u.pk: u for u in targets}.values():
-        _notify(user, report, "new_report", text, f"new:{report.pk}:{user.pk}")
+    if report.polsek_id:
+        user_ids += _recipients(report.polsek_id, (Role.KAPOLSEK, Role.POLSEK_STAFF))
+    elif report.polres_id:
+        user_ids += _recipients(
+            report.polres_id, (Role.KAPOLRES, Role.POLRES_STAFF, Role.OPERATOR_110)
+        )
+    rows = [
+        Notification(
+            user_id=uid,
+            report=report,
+            kind="new_report",
+            text=text,
+            dedupe_key=f"new:{report.pk}:{uid}",
+        )
+        for uid in dict.fromkeys(user_ids)
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
     """Intake from any channel: validate, route, triage, merge duplicates."""
     _validate(data)
-    if data.client_key:
-        existing = Report.objects.filter(client_key=data.client_key).first()
-        if existing is not None:
-            return existing
+    # A repeated client_key is caught by the unique constraint on insert (the
+    # common case, a new key, then costs no lookup).
     now = data.received_at or timezone.now()
     text = " ".join(p for p in (data.address_text, data.description) if p)
     if data.kelurahan:
@@ -270,7 +319,7 @@ def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                report = Report.objects.create(
+                report = Report(
                     ticket=new_ticket(),
                     channel=data.channel,
                     category=data.category,
@@ -298,9 +347,27 @@ def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
                     client_key=data.client_key,
                     created_by=actor if actor is not None and actor.is_authenticated else None,
                 )
-                _event(report, EventKind.CREATED, actor, public=True, note=r.reason,
-                       data={"routing": r.located_by, "confidence": r.confidence, "urgency": t.reason},
-                       label="" if actor else Channel(data.channel).label)  # fmt: skip
+                # Merge before inserting: one INSERT instead of INSERT + UPDATE.
+                primary = _find_duplicate(report)
+                report.merged_into = primary
+                report.save(force_insert=True)
+                label = "" if actor else str(Channel(data.channel).label)
+                who = actor if actor is not None and actor.is_authenticated else None
+                events = [
+                    ReportEvent(report=report, kind=EventKind.CREATED, actor=who, public=True,
+                                actor_label=label or (who.display_name() if who else ""), note=r.reason,
+                                data={"routing": r.located_by, "confidence": r.confidence, "urgency": t.reason}),
+                ]  # fmt: skip
+                if primary is not None:
+                    events += [
+                        ReportEvent(report=primary, kind=EventKind.MERGE, actor_label="sistem",
+                                    data={"merged": report.ticket},
+                                    note=f"{report.ticket} digabung ke kasus ini (lokasi, waktu dan topik sama)"),
+                        ReportEvent(report=report, kind=EventKind.MERGE, actor_label="sistem", public=True,
+                                    data={"into": primary.ticket},
+                                    note="Laporan Anda digabung dengan laporan lain tentang kejadian yang sama."),
+                    ]  # fmt: skip
+                ReportEvent.objects.bulk_create(events)
                 for clean in photos:
                     p = ReportPhoto(
                         report=report, sha256=clean.sha256, width=clean.width, height=clean.height
@@ -311,19 +378,17 @@ def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
                         save=False,
                     )
                     p.save()
-                primary = _find_duplicate(report)
-                if primary is not None:
-                    report.merged_into = primary
-                    report.save(update_fields=["merged_into"])
-                    _event(primary, EventKind.MERGE, None, data={"merged": report.ticket}, label="sistem",
-                           note=f"{report.ticket} digabung ke kasus ini (lokasi, waktu dan topik sama)")  # fmt: skip
-                    _event(report, EventKind.MERGE, None, public=True, data={"into": primary.ticket}, label="sistem",
-                           note="Laporan Anda digabung dengan laporan lain tentang kejadian yang sama.")  # fmt: skip
                 transaction.on_commit(lambda report=report: _notify_new(report))
             return report
         except IntegrityError:
-            if data.client_key and Report.objects.filter(client_key=data.client_key).exists():
-                return Report.objects.get(client_key=data.client_key)
+            existing = (
+                Report.objects.filter(client_key=data.client_key).first()
+                if data.client_key
+                else None
+            )
+            if existing is not None:
+                existing.already_existed = True
+                return existing
             if _attempt == 4:
                 raise
             continue  # a ticket collision: draw again

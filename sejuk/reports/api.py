@@ -96,8 +96,8 @@ def create_report(request, payload: ReportIn):
     if limited(request, "" if payload.anonymous else payload.reporter_contact):
         return Status(429, {"detail": LIMIT_MESSAGE})
     data = actions.ReportInput(channel="api", **payload.dict())
-    existing = bool(data.client_key) and Report.objects.filter(client_key=data.client_key).exists()
     report = actions.create_report(data)
+    existing = getattr(report, "already_existed", False)
     return Status(200 if existing else 201, {"ticket": report.ticket})
 
 

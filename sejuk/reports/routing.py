@@ -19,7 +19,7 @@ from sejuk.territory.locate import kelurahan_index
 from sejuk.territory.models import Level, Officer, PoliceUnit, UnitKind, Wilayah
 
 _TTL_SECONDS = 60.0
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: cached builders call each other
 _cache: dict[str, tuple[float, object]] = {}
 
 
@@ -38,8 +38,10 @@ def _cached(name: str, build):
 
 
 def clear_caches() -> None:
+    global _gazetteer_state
     with _lock:
         _cache.clear()
+        _gazetteer_state = (None, None)
 
 
 @dataclass(frozen=True)
@@ -115,18 +117,59 @@ def triage_unit() -> PoliceUnit | None:
     return _cached("triage_unit", lambda: PoliceUnit.objects.filter(code=code).first())
 
 
+_gazetteer_state: tuple[object, object] = (None, None)
+
+
+def _gazetteer_version() -> tuple:
+    from django.db.models import Count, Max
+
+    from sejuk.reports.models import StreetAlias
+    from sejuk.territory.models import ImportRun
+
+    streets = StreetAlias.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    return (
+        ImportRun.objects.filter(kind="territory").values_list("pk", flat=True).first(),
+        streets["n"],
+        streets["last"],
+        _covered_prefixes(),
+    )
+
+
 def _gazetteer():
-    def build():
+    """The gazetteer of the covered territory (where reports can be routed).
+
+    Rebuilt only when the territory, the covered units or the street list
+    change (checked at most once a TTL): a rebuild holds the GIL, and doing it
+    on a timer inside requests caused multi-second latency spikes."""
+    global _gazetteer_state
+    version = _cached("gazetteer-version", _gazetteer_version)
+    built_for, gaz = _gazetteer_state
+    if gaz is not None and built_for == version:
+        return gaz
+    with _lock:
+        built_for, gaz = _gazetteer_state
+        if gaz is not None and built_for == version:
+            return gaz
+        from django.db.models import Q
+
         from sejuk.analytics.geo.gazetteer import Gazetteer, Place, places_from_wilayah_rows
         from sejuk.reports.models import StreetAlias
+        from sejuk.territory.models import kode_range
 
-        rows = Wilayah.objects.filter(level__gte=Level.KABKOTA).values_list("kode", "nama")
-        places = list(places_from_wilayah_rows(rows))
+        prefixes = version[3]
+        rows = Wilayah.objects.filter(level__gte=Level.KABKOTA)
+        if prefixes:
+            q = Q(pk__in=[])
+            for p in prefixes:
+                low, high = kode_range(p)
+                q |= Q(kode=p) | Q(kode__gte=low, kode__lt=high)
+            rows = rows.filter(q)
+        places = list(places_from_wilayah_rows(rows.values_list("kode", "nama")))
         for name, kode in StreetAlias.objects.values_list("name", "kelurahan_id"):
             places.append(Place(kode, name, "street", kode.rsplit(".", 1)[0]))
-        return Gazetteer(places)
-
-    return _cached("gazetteer", build)
+        gaz = Gazetteer(places)
+        _gazetteer_state = (version, gaz)
+        return gaz
 
 
 def _covered_prefixes() -> tuple[str, ...]:

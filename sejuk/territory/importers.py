@@ -227,4 +227,7 @@ def import_territory(
                 object_repr="territory import",
                 changes=result.as_dict(),
             )
+    from sejuk.territory.locate import reset_cache
+
+    transaction.on_commit(reset_cache)
     return result

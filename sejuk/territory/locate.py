@@ -8,6 +8,7 @@ process and worker picks up new boundaries without a restart.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 
 from sejuk.analytics.geo import PolygonIndex
@@ -15,10 +16,27 @@ from sejuk.territory.models import ImportRun, Level, Wilayah
 
 _lock = threading.Lock()
 _cache: tuple[int | None, PolygonIndex | None] = (-1, None)
+# How often a process asks the database whether a new import has run. Between
+# checks the index in memory is used as is (one query saved per lookup).
+VERSION_CHECK_SECONDS = 30.0
+_checked: tuple[float, int | None] = (-1e9, None)
 
 
 def _current_version() -> int | None:
-    return ImportRun.objects.filter(kind="territory").values_list("pk", flat=True).first()
+    global _checked
+    now = time.monotonic()
+    if now - _checked[0] < VERSION_CHECK_SECONDS:
+        return _checked[1]
+    version = ImportRun.objects.filter(kind="territory").values_list("pk", flat=True).first()
+    _checked = (now, version)
+    return version
+
+
+def reset_cache() -> None:
+    """Forget the index and the version check (after an import in this process, and in tests)."""
+    global _cache, _checked
+    _cache = (-1, None)
+    _checked = (-1e9, None)
 
 
 def kelurahan_index() -> PolygonIndex:
