@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sejuk.accounts.access import has_role, visible_officers
 from sejuk.accounts.models import Role, User
@@ -148,9 +149,9 @@ def _normalise(user: User, p: dict) -> dict[str, Any]:
     if started is None:
         errors["started_at"] = "required"
     elif started > timezone.now() + dt.timedelta(hours=1):
-        errors["started_at"] = "is in the future"
+        errors["started_at"] = _("is in the future")
     if started and ended and ended < started:
-        errors["ended_at"] = "is before started_at"
+        errors["ended_at"] = _("is before started_at")
     kode = p.get("kelurahan") or ""
     kel = Wilayah.objects.light().filter(kode=kode).first()
     if kel is None or kel.level != Level.KELURAHAN:
@@ -226,9 +227,9 @@ def _validate_children(kode: str, visits: list[dict], complaints: list[dict]) ->
         if v["titik_id"] not in known:
             errors[f"visits[{i}].titik_id"] = f"no titik rawan {v['titik_id']} in {kode}"
         if (v.get("lat") is None) != (v.get("lon") is None):
-            errors[f"visits[{i}]"] = "give both lat and lon, or neither"
+            errors[f"visits[{i}]"] = _("give both lat and lon, or neither")
     if len(set(titik_ids)) != len(titik_ids):
-        errors["visits"] = "a titik rawan is listed twice"
+        errors["visits"] = _("a titik rawan is listed twice")
     for i, c in enumerate(complaints):
         if not (c.get("summary") or "").strip():
             errors[f"complaints[{i}].summary"] = "required"
@@ -437,7 +438,7 @@ def do_add_photo(
     existing = ActivityPhoto.objects.filter(client_uuid=photo_uuid).first()
     if existing is not None:
         if existing.activity_id != activity.pk:
-            raise FieldworkError({"photo_uuid": "already used for another activity"})
+            raise FieldworkError({"photo_uuid": _("already used for another activity")})
         return existing, False
     from sejuk.lib.images import ImageRejected, sanitize_image
 
@@ -488,9 +489,9 @@ def do_transition_complaint(
     if to_status not in ComplaintStatus.values:
         raise FieldworkError({"status": f"must be one of {', '.join(ComplaintStatus.values)}"})
     if to_status == ComplaintStatus.HANDED_OVER and not handed_to.strip():
-        raise FieldworkError({"handed_to": "name the agency it is handed to"})
+        raise FieldworkError({"handed_to": _("name the agency it is handed to")})
     if to_status == ComplaintStatus.RESOLVED and not (resolution.strip() or note.strip()):
-        raise FieldworkError({"resolution": "say how it was resolved"})
+        raise FieldworkError({"resolution": _("say how it was resolved")})
     with transaction.atomic():
         # Check the transition on the locked row: two people acting at once
         # must not both pass a check made on stale copies.

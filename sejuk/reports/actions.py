@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sejuk.accounts import audit
 from sejuk.accounts.models import Role, User
@@ -119,11 +120,11 @@ def _validate(data: ReportInput) -> None:
         errors["channel"] = "unknown channel"
     text = (data.description or "").strip()
     if len(text) < 10:
-        errors["description"] = "describe what happened in at least 10 characters"
+        errors["description"] = _("describe what happened in at least 10 characters")
     elif len(text) > 5000:
         errors["description"] = "at most 5000 characters"
     if (data.lat is None) != (data.lon is None):
-        errors["location"] = "give both lat and lon, or neither"
+        errors["location"] = _("give both lat and lon, or neither")
     elif data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.lon <= 180):
         errors["location"] = "lat must be in [-90, 90] and lon in [-180, 180]"
     if len(data.address_text or "") > 300:
@@ -137,7 +138,7 @@ def _validate(data: ReportInput) -> None:
         and "@" not in data.reporter_contact
         and not data.reporter_contact.startswith("telegram:")
     ):
-        errors["reporter_contact"] = "a phone number like 0812 3456 7890, or an e-mail address"
+        errors["reporter_contact"] = _("a phone number like 0812 3456 7890, or an e-mail address")
     if len(data.reporter_name or "") > 150:
         errors["reporter_name"] = "at most 150 characters"
     if len(data.photos) > 5:
@@ -442,7 +443,7 @@ def do_verify(user: User, report: Report, note: str = "") -> Report:
 
 def do_reject(user: User, report: Report, reason: str) -> Report:
     if not (reason or "").strip():
-        raise ReportError({"reason": "a rejection needs a reason"})
+        raise ReportError({"reason": _("a rejection needs a reason")})
     now = timezone.now()
     return _transition(user, report, Status.REJECTED, reason.strip(), acknowledged_at=report.acknowledged_at or now,
                        rejection_reason=reason.strip(),
@@ -475,7 +476,7 @@ def do_on_scene(user: User, report: Report, note: str = "") -> Report:
 
 def do_resolve(user: User, report: Report, note: str, proof: bytes | None = None) -> Report:
     if not (note or "").strip():
-        raise ReportError({"resolution_note": "closing needs a resolution note"})
+        raise ReportError({"resolution_note": _("closing needs a resolution note")})
     clean = None
     if proof:
         from sejuk.lib.images import ImageRejected, sanitize_image
@@ -502,7 +503,7 @@ def do_resolve(user: User, report: Report, note: str, proof: bytes | None = None
 
 def do_add_note(user: User, report: Report, note: str, *, public: bool = False) -> ReportEvent:
     if not (note or "").strip():
-        raise ReportError({"note": "empty note"})
+        raise ReportError({"note": _("empty note")})
     return _event(report, EventKind.NOTE, user, note=note.strip(), public=public)
 
 
@@ -510,7 +511,7 @@ def do_reroute(user: User, report: Report, *, kelurahan: str | None = None, pols
                reason: str = "") -> Report:  # fmt: skip
     """Move a wrongly located report. The SLA clocks keep running from receipt."""
     if not (reason or "").strip():
-        raise ReportError({"reason": "re-routing needs a reason"})
+        raise ReportError({"reason": _("re-routing needs a reason")})
     if not can_handle(user) or user.role in (Role.BHABINKAMTIBMAS,) and not kelurahan:
         raise NotAllowed("your role does not re-route reports")
     with transaction.atomic():
@@ -537,7 +538,7 @@ def do_reroute(user: User, report: Report, *, kelurahan: str | None = None, pols
             codes = list(polsek.wilayah.values_list("kode", flat=True))
             locked.scope_kode = min(codes, default="", key=len)
         else:
-            raise ReportError({"kelurahan": "give the kelurahan or the Polsek"})
+            raise ReportError({"kelurahan": _("give the kelurahan or the Polsek")})
         locked.located_by = "reroute"
         # Deliberately untouched: received_at, ack_due_at, scene_due_at, escalation_level.
         locked.save()
@@ -570,7 +571,7 @@ def do_agency_accepted(user: User, report: Report, note: str = "") -> Report:
     with transaction.atomic():
         locked = _lock(report)
         if locked.status != Status.HANDED_OFF:
-            raise ReportError({"status": "the report is not handed off"})
+            raise ReportError({"status": _("the report is not handed off")})
         locked.agency_accepted_at = timezone.now()
         locked.archived = True
         locked.save()
@@ -651,15 +652,15 @@ def can_reopen(report: Report, now: dt.datetime | None = None) -> bool:
 
 def do_rate(report: Report, rating: int, comment: str = "") -> Report:
     if not 1 <= int(rating) <= 5:
-        raise ReportError({"rating": "give 1 to 5"})
+        raise ReportError({"rating": _("give 1 to 5")})
     case = report.merged_into or report
     if case.status != Status.RESOLVED:
-        raise ReportError({"rating": "only a resolved report can be rated"})
+        raise ReportError({"rating": _("only a resolved report can be rated")})
     updated = Report.objects.filter(pk=report.pk, rating__isnull=True).update(
         rating=int(rating), rating_comment=(comment or "").strip()[:500]
     )
     if not updated:
-        raise ReportError({"rating": "this report was already rated"})
+        raise ReportError({"rating": _("this report was already rated")})
     _event(
         report,
         EventKind.RATING,
@@ -674,11 +675,12 @@ def do_rate(report: Report, rating: int, comment: str = "") -> Report:
 
 def do_reopen(report: Report, reason: str) -> Report:
     if not (reason or "").strip():
-        raise ReportError({"reason": "say why the report should be reopened"})
+        raise ReportError({"reason": _("say why the report should be reopened")})
     if not can_reopen(report):
         raise ReportError(
             {
-                "status": f"reports can be reopened within {settings.SEJUK_REOPEN_DAYS} days of closing"
+                "status": _("reports can be reopened within %(days)d days of closing")
+                % {"days": settings.SEJUK_REOPEN_DAYS}
             }
         )
     case = report.merged_into or report

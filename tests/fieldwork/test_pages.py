@@ -594,7 +594,7 @@ def test_a_complaint_moves_through_the_page(client_for, galur):
 
     r = client.post(url, {"status": "handed_over", "note": "Bukan wewenang Polri"})
     assert r.status_code == 422
-    assert r.context["transition_form"].errors == {"handed_to": ["name the agency it is handed to"]}
+    assert r.context["transition_form"].errors == {"handed_to": ["sebutkan instansi penerima"]}
     c.refresh_from_db()
     assert c.status == ComplaintStatus.OPEN
 

@@ -365,7 +365,7 @@ def test_the_galur_officer_sees_the_phone_only_after_the_button_and_it_is_audite
 def test_reject_without_a_reason_is_422(client_for, report, galur):
     r = client_for(galur).post(f"/reports/{report.pk}/act/reject/", {"reason": "  "})
     assert r.status_code == 422
-    assert "a rejection needs a reason" in r.content.decode()
+    assert "penolakan harus disertai alasan" in r.content.decode()
     report.refresh_from_db()
     assert report.status == Status.RECEIVED
 
@@ -375,7 +375,7 @@ def test_resolve_without_a_note_is_422(client_for, report, galur):
     assert c.post(f"/reports/{report.pk}/act/verify/", {}).status_code == 302
     r = c.post(f"/reports/{report.pk}/act/resolve/", {"note": ""})
     assert r.status_code == 422
-    assert "closing needs a resolution note" in r.content.decode()
+    assert "penutupan harus disertai catatan penyelesaian" in r.content.decode()
     report.refresh_from_db()
     assert report.status == Status.VERIFIED
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sejuk.accounts.models import AuditEntry, User
 from sejuk.reports import actions
@@ -188,7 +188,7 @@ def test_reopening_is_refused_after_the_window(make_report, galur, settings):
     actions.do_verify(galur, r)
     r = actions.do_resolve(galur, Report.objects.get(pk=r.pk), "selesai")
     with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
-        with pytest.raises(actions.ReportError, match="within 7 days"):
+        with translation.override("en"), pytest.raises(actions.ReportError, match="within 7 days"):
             actions.do_reopen(r, "masih terjadi")
         assert actions.archive_closed() == 1
 
