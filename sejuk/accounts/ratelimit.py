@@ -65,6 +65,25 @@ def hit(key: str, window_seconds: int, *, now: dt.datetime | None = None) -> int
     return count(key, window_seconds, now=now)
 
 
+def hit_many(keys: list[tuple[str, int]], *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Count one hit on several keys in one statement (one round trip, one commit)."""
+    moment = now or timezone.now()
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return {key: hit(key, window, now=now) for key, window in keys}
+    rows = [
+        (key, connection.ops.adapt_datetimefield_value(_window_start(moment, w))) for key, w in keys
+    ]
+    values = ", ".join(["(%s, %s, 1)"] * len(rows))
+    sql = (
+        f"INSERT INTO accounts_ratelimitbucket (key, window_start, hits) VALUES {values} "
+        "ON CONFLICT (key, window_start) DO UPDATE SET hits = accounts_ratelimitbucket.hits + 1 "
+        "RETURNING key, hits"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [v for row in rows for v in row])
+        return dict(cur.fetchall())
+
+
 def is_limited(key: str, limit: Limit, *, now: dt.datetime | None = None) -> bool:
     return count(key, limit.window_seconds, now=now) >= limit.hits
 

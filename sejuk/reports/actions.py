@@ -379,7 +379,9 @@ def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
                         save=False,
                     )
                     p.save()
-                transaction.on_commit(lambda report=report: _notify_new(report))
+                # In the same transaction: one commit per report, and the alert
+                # exists exactly when the report does.
+                _notify_new(report)
             return report
         except IntegrityError:
             existing = (

@@ -70,14 +70,15 @@ class PublicStatusOut(Schema):
 
 def limited(request, contact: str = "") -> bool:
     ip = client_ip(request) or "unknown"
-    hour, day = 3600, 86400
-    if ratelimit.hit(f"report:ip:{ip}", hour) > settings.SEJUK_PUBLIC_REPORTS_PER_HOUR_IP:
+    ip_key = f"report:ip:{ip}"
+    keys = [(ip_key, 3600)]
+    phone_key = f"report:phone:{actions.reporter_hash(contact)}" if contact else None
+    if phone_key:
+        keys.append((phone_key, 86400))
+    hits = ratelimit.hit_many(keys)  # one statement for both counters
+    if hits[ip_key] > settings.SEJUK_PUBLIC_REPORTS_PER_HOUR_IP:
         return True
-    if contact:
-        key = actions.reporter_hash(contact)
-        if ratelimit.hit(f"report:phone:{key}", day) > settings.SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE:
-            return True
-    return False
+    return bool(phone_key) and hits[phone_key] > settings.SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE
 
 
 def lookup_limited(request) -> bool:
