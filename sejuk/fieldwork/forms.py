@@ -14,11 +14,11 @@ import datetime as dt
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sejuk.accounts.access import visible_officers, visible_wilayah
 from sejuk.accounts.models import Role, User
+from sejuk.core.forms import CHOICE_LIMIT, kelurahan_choices, start_of_day
 from sejuk.fieldwork import titik_csv
 from sejuk.fieldwork.models import (
     COMPLAINT_TRANSITIONS,
@@ -35,28 +35,11 @@ from sejuk.fieldwork.models import (
 from sejuk.territory.models import KODE_RE, Level, Officer
 
 # Above this many options a drop-down is replaced by a text box.
-CHOICE_LIMIT = 300
 
 kode_validator = RegexValidator(KODE_RE, _("Enter a kode wilayah such as 31.71.08.1003."))
 phone_validator = RegexValidator(
     r"^[0-9+ ()-]*$", _("Use digits, spaces and + ( ) - only, e.g. 0812 3456 7890.")
 )
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    """Midnight at the start of ``day`` in the current time zone (Asia/Jakarta)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def kelurahan_choices(user: User) -> list[tuple[str, str]] | None:
-    """(kode, name) of the kelurahan in scope, or None when there are too many to list."""
-    rows = list(
-        visible_wilayah(user)
-        .filter(level=Level.KELURAHAN)
-        .order_by("nama", "kode")
-        .values_list("kode", "nama")[: CHOICE_LIMIT + 1]
-    )
-    return None if len(rows) > CHOICE_LIMIT else rows
 
 
 def officer_choices(officers: QuerySet[Officer]) -> list[tuple[int, str]] | None:

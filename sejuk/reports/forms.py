@@ -16,11 +16,11 @@ import datetime as dt
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sejuk.accounts.access import scope_for, visible_officers, visible_wilayah
 from sejuk.accounts.models import Role, User
+from sejuk.core.forms import kelurahan_choices, start_of_day
 from sejuk.reports import actions
 from sejuk.reports.models import Agency, Category, Report, Status, Urgency
 from sejuk.territory.models import KODE_RE, Level, Officer, PoliceUnit, UnitKind
@@ -28,7 +28,6 @@ from sejuk.territory.models import KODE_RE, Level, Officer, PoliceUnit, UnitKind
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 # Above this many kelurahan a drop-down becomes a text box for the code.
-CHOICE_LIMIT = 300
 
 kode_validator = RegexValidator(KODE_RE, _("Enter a kode wilayah such as 31.71.08.1003."))
 
@@ -36,21 +35,6 @@ kode_validator = RegexValidator(KODE_RE, _("Enter a kode wilayah such as 31.71.0
 def _hint_required(widget: forms.Widget) -> forms.Widget:
     widget.attrs["required"] = True
     return widget
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def kelurahan_choices(user: User) -> list[tuple[str, str]] | None:
-    """(kode, name) of the kelurahan in the user's scope, or None when too many."""
-    rows = list(
-        visible_wilayah(user)
-        .filter(level=Level.KELURAHAN)
-        .order_by("nama", "kode")
-        .values_list("kode", "nama")[: CHOICE_LIMIT + 1]
-    )
-    return None if len(rows) > CHOICE_LIMIT else rows
 
 
 def _kelurahan_filter(user: User) -> forms.Field:
