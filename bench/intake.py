@@ -70,44 +70,29 @@ p99 < 200 ms) is missed; 2 setup failed. The last line printed is a JSON summary
 from __future__ import annotations
 
 import argparse
-import contextlib
-import http.client
 import json
 import os
 import random
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from collections import Counter
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _stack  # noqa: E402
+from _stack import REPO_ROOT, BenchError, PostgresDatabase, log, server_log_findings  # noqa: E402
+
 LUA = Path(__file__).resolve().with_name("intake.lua")
 REPORTS_PATH = "/api/v1/reports"
 JAKPUS = "31.71"  # Jakarta Pusat: the demo Polres and its Polsek
 BIG_LIMIT = "1000000000"
 TARGET_RPS, TARGET_P99_MS = 300.0, 200.0
-
-
-class BenchError(Exception):
-    pass
-
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- wrk -------------------------------------------------------------------------------
@@ -131,153 +116,25 @@ def ensure_wrk(install: bool) -> str:
     return path
 
 
-# --- the server (as in bench/sync.py) ------------------------------------------------------
+# --- the server (shared with bench/sync.py: bench/_stack.py) ---------------------------------
 
 
-def _with_dbname(url: str, name: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+# All load comes from one address: lift the public limits for the bench.
+PUBLIC_LIMITS_ENV = {
+    "SEJUK_PUBLIC_REPORTS_PER_HOUR_IP": BIG_LIMIT,
+    "SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE": BIG_LIMIT,
+}
 
 
-class PostgresDatabase:
-    """A fresh database on the server of ``admin_url``, dropped on close."""
-
-    def __init__(self, admin_url: str):
-        import psycopg
-
-        self.psycopg = psycopg
-        self.admin_url = admin_url
-        self.name = f"sejuk_bench_{secrets.token_hex(4)}"
-        self.url = _with_dbname(admin_url, self.name)
-        self.created = False
-
-    def create(self) -> None:
-        with self.psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as c:
-            c.execute(f'CREATE DATABASE "{self.name}"')
-        self.created = True
-        log(f"created database {self.name}")
-
-    def drop(self) -> None:
-        if not self.created:
-            return
-        with self.psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self.created = False
-        log(f"dropped database {self.name}")
-
-
-def server_env(state_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("DATABASE_URL", "SEJUK_DEBUG", "SEJUK_HTTPS", "SEJUK_SECURE_COOKIES"):
-        env.pop(name, None)
-    env["SEJUK_STATE_DIR"] = str(state_dir)
-    env.setdefault("SEJUK_ALLOWED_HOSTS", "127.0.0.1,localhost")
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    # All load comes from one address: lift the public limits for the bench.
-    env["SEJUK_PUBLIC_REPORTS_PER_HOUR_IP"] = BIG_LIMIT
-    env["SEJUK_PUBLIC_REPORTS_PER_DAY_PHONE"] = BIG_LIMIT
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-class Server:
+class Server(_stack.Server):
     """``sejuk demo --prepare-only`` then gunicorn (gthread) on 127.0.0.1:<free port>."""
 
     def __init__(self, state_dir: Path, database_url: str | None, workers: int, threads: int):
-        self.state_dir = state_dir
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = server_env(state_dir, database_url)
+        gunicorn_args = ["--worker-class", "gthread", "--workers", str(workers),
+                         "--threads", str(threads), "--backlog", "2048", "--graceful-timeout", "30"]  # fmt: skip
+        super().__init__(state_dir, database_url, gunicorn_args,
+                         extra_env=PUBLIC_LIMITS_ENV, stop_timeout=45)  # fmt: skip
         self.workers, self.threads = workers, threads
-        self.proc: subprocess.Popen | None = None
-        self.log_path = state_dir / "gunicorn.log"
-        self._log_file = None
-
-    def prepare(self) -> float:
-        t0 = time.monotonic()
-        res = subprocess.run(
-            [sys.executable, "-m", "sejuk", "demo", "--prepare-only"],
-            env=self.env,
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if res.returncode != 0:
-            raise BenchError(
-                f"sejuk demo --prepare-only failed ({res.returncode}):\n{res.stderr[-3000:]}"
-            )
-        return time.monotonic() - t0
-
-    def start(self, timeout: float = 90) -> None:
-        self._log_file = open(self.log_path, "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "sejuk.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--worker-class",
-                "gthread",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
-                "--backlog",
-                "2048",
-                "--graceful-timeout",
-                "30",
-                # Several gunicorns on one machine would share ~/.gunicorn/gunicorn.ctl.
-                "--no-control-socket",
-            ],
-            env=self.env,
-            cwd=REPO_ROOT,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                c.request("GET", "/healthz")
-                r = c.getresponse()
-                r.read()
-                c.close()
-                if r.status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise BenchError(f"GET /healthz did not answer 200 within {timeout:.0f} s")
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # graceful: requests in flight finish
-            try:
-                proc.wait(timeout=45)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)  # our own session: master + workers
-                proc.wait(timeout=10)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_text()[-chars:]
 
 
 # --- the database, read directly -------------------------------------------------------------
@@ -853,18 +710,6 @@ def verify(database_url: str | None, state_dir: Path, run_tag: str, phases: list
 # --- server log --------------------------------------------------------------------------------------------
 
 
-def server_log_findings(text: str) -> dict[str, int]:
-    patterns = {
-        "tracebacks": r"Traceback \(most recent call last\)",
-        "database_is_locked": r"database is locked",
-        "internal_server_error": r"Internal Server Error",
-        "worker_timeout": r"WORKER TIMEOUT",
-        "integrity_error": r"IntegrityError",
-        "deadlock": r"deadlock detected",
-    }
-    return {k: len(re.findall(p, text)) for k, p in patterns.items()}
-
-
 def first_traceback(text: str, chars: int = 2500) -> str:
     i = text.find("Traceback (most recent call last)")
     return text[i : i + chars] if i >= 0 else ""
@@ -1091,10 +936,7 @@ def print_profile(p: dict) -> None:
 
 
 def run(args) -> int:
-    database_url = args.database_url or os.environ.get("DATABASE_URL") or None
-    if database_url and not database_url.startswith(("postgres://", "postgresql://")):
-        raise BenchError("--database-url must be postgres://… (leave it out for SQLite)")
-    backend = "postgresql" if database_url else "sqlite"
+    database_url, backend = _stack.database_url_from(args.database_url)
     wrk = ensure_wrk(not args.no_install)
     state_dir = Path(tempfile.mkdtemp(prefix="sejuk-bench-intake-"))
     pg = PostgresDatabase(database_url) if database_url else None
@@ -1295,21 +1137,11 @@ def run(args) -> int:
         print(json.dumps(summary))
         return code
     finally:
-        if server is not None:
-            server.stop()
-        if pg is not None:
-            try:
-                pg.drop()
-            except Exception as exc:  # noqa: BLE001
-                log(f"could not drop {pg.name}: {exc}")
-        if args.keep_state:
-            log(f"state kept in {state_dir}")
-        else:
-            shutil.rmtree(state_dir, ignore_errors=True)
+        _stack.tear_down(server, pg, state_dir, args.keep_state)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = _stack.new_parser(__doc__)
     ap.add_argument(
         "--database-url",
         help="postgres://… server to create a fresh database on (default: $DATABASE_URL, else SQLite)",
@@ -1346,16 +1178,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.duration < 1 or args.connections < 1 or args.workers < 1 or args.threads < 1:
         ap.error("--duration, --connections, --workers and --threads must be at least 1")
-
-    def _term(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _term)
-    try:
-        return run(args)
-    except BenchError as exc:
-        print(f"bench/intake.py: {exc}", file=sys.stderr)
-        return 2
+    return _stack.run_main(lambda: run(args), "bench/intake.py")
 
 
 if __name__ == "__main__":

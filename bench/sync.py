@@ -46,20 +46,13 @@ The last line printed is a JSON summary.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import heapq
 import http.client
 import json
-import os
 import random
 import re
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -71,7 +64,19 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _stack import (  # noqa: E402
+    BenchError,
+    PostgresDatabase,
+    Server,
+    database_url_from,
+    log,
+    new_parser,
+    run_main,
+    server_log_findings,
+    tear_down,
+)
 
 USERNAME = "galur"
 PASSWORD = "sejuk-demo-2024"
@@ -116,155 +121,6 @@ COMPLAINTS = (
 PLAIN, DOUBLE, RACE, LOST, EDIT = "plain", "double_tap", "race", "lost_response", "offline_edit"
 FAULT_SHARES = ((DOUBLE, 0.20), (RACE, 0.10), (LOST, 0.15), (EDIT, 0.05))
 SYNC_STATUSES = ("created", "duplicate", "updated", "merged")
-
-
-class BenchError(Exception):
-    pass
-
-
-# --- the server ----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def _with_dbname(url: str, name: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
-
-
-class PostgresDatabase:
-    """A fresh database on the server of ``admin_url``, dropped on close."""
-
-    def __init__(self, admin_url: str):
-        import psycopg
-
-        self.psycopg = psycopg
-        self.admin_url = admin_url
-        self.name = f"sejuk_bench_{secrets.token_hex(4)}"
-        self.url = _with_dbname(admin_url, self.name)
-        self.created = False
-
-    def create(self) -> None:
-        with self.psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as c:
-            c.execute(f'CREATE DATABASE "{self.name}"')
-        self.created = True
-        log(f"created database {self.name}")
-
-    def drop(self) -> None:
-        if not self.created:
-            return
-        with self.psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self.created = False
-        log(f"dropped database {self.name}")
-
-
-class Server:
-    """``sejuk demo --prepare-only`` then gunicorn on 127.0.0.1:<free port>."""
-
-    def __init__(self, state_dir: Path, database_url: str | None):
-        self.state_dir = state_dir
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
-        for name in ("DATABASE_URL", "SEJUK_DEBUG", "SEJUK_HTTPS", "SEJUK_SECURE_COOKIES"):
-            env.pop(name, None)
-        env["SEJUK_STATE_DIR"] = str(state_dir)
-        env.setdefault("SEJUK_ALLOWED_HOSTS", "127.0.0.1,localhost")
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        env["PYTHONUNBUFFERED"] = "1"
-        self.env = env
-        self.proc: subprocess.Popen | None = None
-        self.log_path = state_dir / "gunicorn.log"
-        self._log_file = None
-
-    def prepare(self) -> float:
-        t0 = time.monotonic()
-        res = subprocess.run(
-            [sys.executable, "-m", "sejuk", "demo", "--prepare-only"],
-            env=self.env,
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if res.returncode != 0:
-            raise BenchError(
-                f"sejuk demo --prepare-only failed ({res.returncode}):\n{res.stderr[-3000:]}"
-            )
-        return time.monotonic() - t0
-
-    def start(self, timeout: float = 90) -> None:
-        self._log_file = open(self.log_path, "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "sejuk.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                # Several gunicorns on one machine would share ~/.gunicorn/gunicorn.ctl.
-                "--no-control-socket",
-            ],
-            env=self.env,
-            cwd=REPO_ROOT,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                c.request("GET", "/healthz")
-                r = c.getresponse()
-                r.read()
-                c.close()
-                if r.status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise BenchError(f"GET /healthz did not answer 200 within {timeout:.0f} s")
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # gunicorn stops its workers gracefully
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)  # our own session: master + workers
-                proc.wait(timeout=10)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-
-    def log_tail(self, chars: int = 3000) -> str:
-        return self.log_text()[-chars:]
 
 
 # --- HTTP client -----------------------------------------------------------------
@@ -827,18 +683,6 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
-def server_log_findings(text: str) -> dict[str, int]:
-    patterns = {
-        "tracebacks": r"Traceback \(most recent call last\)",
-        "database_is_locked": r"database is locked",
-        "internal_server_error": r"Internal Server Error",
-        "worker_timeout": r"WORKER TIMEOUT",
-        "integrity_error": r"IntegrityError",
-        "deadlock": r"deadlock detected",
-    }
-    return {k: len(re.findall(p, text)) for k, p in patterns.items()}
-
-
 def traceback_groups(text: str) -> list[tuple[int, str, str]]:
     """(count, exception line, app frames) for the tracebacks in the server log."""
     groups: Counter = Counter()
@@ -858,10 +702,7 @@ def traceback_groups(text: str) -> list[tuple[int, str, str]]:
 
 
 def run(args) -> int:
-    database_url = args.database_url or os.environ.get("DATABASE_URL") or None
-    if database_url and not database_url.startswith(("postgres://", "postgresql://")):
-        raise BenchError("--database-url must be postgres://… (leave it out for SQLite)")
-    backend = "postgresql" if database_url else "sqlite"
+    database_url, backend = database_url_from(args.database_url)
     state_dir = Path(tempfile.mkdtemp(prefix="sejuk-bench-sync-"))
     pg = PostgresDatabase(database_url) if database_url else None
     server = None
@@ -1039,21 +880,11 @@ def run(args) -> int:
         print(json.dumps(summary))
         return code
     finally:
-        if server is not None:
-            server.stop()
-        if pg is not None:
-            try:
-                pg.drop()
-            except Exception as exc:  # noqa: BLE001
-                log(f"could not drop {pg.name}: {exc}")
-        if args.keep_state:
-            log(f"state kept in {state_dir}")
-        else:
-            shutil.rmtree(state_dir, ignore_errors=True)
+        tear_down(server, pg, state_dir, args.keep_state)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(argv: list[str] | None):
+    ap = new_parser(__doc__)
     ap.add_argument("--n", type=int, default=1000, help="distinct submissions (default 1000)")
     ap.add_argument("--threads", type=int, default=8, help="client threads (default 8)")
     ap.add_argument(
@@ -1068,16 +899,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.n < 1 or args.threads < 1:
         ap.error("--n and --threads must be at least 1")
+    return args
 
-    def _term(signum, frame):
-        raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, _term)
-    try:
-        return run(args)
-    except BenchError as exc:
-        print(f"bench/sync.py: {exc}", file=sys.stderr)
-        return 2
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return run_main(lambda: run(args), "bench/sync.py")
 
 
 if __name__ == "__main__":
