@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
+from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sejuk.accounts.access import visible_wilayah
 from sejuk.accounts.models import User
-from sejuk.territory.models import Level
+from sejuk.territory.models import KODE_RE, Level
 
 # Above this many options a drop-down becomes a text box for the code or id.
 CHOICE_LIMIT = 300
@@ -28,3 +31,22 @@ def kelurahan_choices(user: User) -> list[tuple[str, str]] | None:
         .values_list("kode", "nama")[: CHOICE_LIMIT + 1]
     )
     return None if len(rows) > CHOICE_LIMIT else rows
+
+
+kode_validator = RegexValidator(KODE_RE, _("Enter a kode wilayah such as 31.71.08.1003."))
+
+
+def kelurahan_filter_field(user: User) -> forms.Field:
+    """An optional kelurahan filter: a drop-down of the user's kelurahan, or a
+    code box when the territory is too large to list."""
+    choices = kelurahan_choices(user)
+    if choices is None:
+        return forms.CharField(
+            label=_("Kelurahan"),
+            required=False,
+            validators=[kode_validator],
+            widget=forms.TextInput(attrs={"placeholder": "31.71.08.1003"}),
+        )
+    return forms.ChoiceField(
+        label=_("Kelurahan"), required=False, choices=[("", _("all kelurahan")), *choices]
+    )

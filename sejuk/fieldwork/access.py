@@ -48,3 +48,11 @@ def visible_contacts(user: User) -> QuerySet[Contact]:
 
 def may_write_in(user: User, kelurahan_kode: str) -> bool:
     return can_write_fieldwork(user) and scope_for(user).covers(kelurahan_kode)
+
+
+# Who may give a complaint another owner or due date.
+REASSIGN_ROLES = (Role.KAPOLSEK, Role.POLSEK_STAFF)
+
+
+def can_reassign(user: User, complaint: FieldComplaint) -> bool:
+    return may_write_in(user, complaint.kelurahan_id) and has_role(user, *REASSIGN_ROLES)

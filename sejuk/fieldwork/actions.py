@@ -14,10 +14,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sejuk.accounts.access import has_role, visible_officers
-from sejuk.accounts.models import Role, User
+from sejuk.accounts.access import visible_officers
+from sejuk.accounts.models import User
 from sejuk.analytics.geo import haversine_m
 from sejuk.fieldwork.access import (
+    can_reassign,
     can_write_fieldwork,
     may_write_in,
     visible_activities,
@@ -32,6 +33,7 @@ from sejuk.fieldwork.models import (
     ActivityRevision,
     ComplaintEvent,
     ComplaintStatus,
+    Contact,
     FieldComplaint,
     SyncConflict,
     TitikRawan,
@@ -516,7 +518,7 @@ def do_reassign_complaint(
 ) -> FieldComplaint:
     """Give a complaint another owner or due date (Kapolsek and Polsek staff)."""
     _may_handle(user, complaint)
-    if not has_role(user, Role.KAPOLSEK, Role.POLSEK_STAFF):
+    if not can_reassign(user, complaint):
         raise NotAllowed("only the Kapolsek and Polsek staff reassign complaints")
     if not visible_officers(user).filter(pk=owner.pk).exists():
         raise FieldworkError({"owner": "unknown officer"})
@@ -539,6 +541,41 @@ def do_reassign_complaint(
                 note="; ".join(changes) + (f" — {note.strip()}" if note.strip() else ""),
             )
     return locked
+
+
+# --- contacts and conflicts ------------------------------------------------------
+
+
+def do_save_contact(user: User, contact: Contact) -> Contact:
+    """Create or update a contact inside the user's territory (pages and API)."""
+    if not can_write_fieldwork(user):
+        raise NotAllowed("your role does not edit contacts")
+    if contact.pk is not None:
+        stored = (
+            Contact.objects.filter(pk=contact.pk).values_list("kelurahan_id", flat=True).first()
+        )
+        if stored is None or not may_write_in(user, stored):
+            raise NotInScope(str(contact.pk))
+    if not may_write_in(user, contact.kelurahan_id or ""):
+        raise NotInScope(contact.kelurahan_id or "")
+    try:
+        contact.full_clean(exclude=["created_by"])
+    except ValidationError as exc:
+        raise FieldworkError({k: " ".join(v) for k, v in exc.message_dict.items()}) from None
+    if contact.pk is None:
+        contact.created_by = user
+    contact.save()
+    return contact
+
+
+def do_ack_conflict(user: User, conflict: SyncConflict) -> SyncConflict:
+    """Mark a sync conflict as seen; only those who log field work there may."""
+    if not may_write_in(user, conflict.activity.kelurahan_id):
+        raise NotAllowed("only those who log field work here acknowledge conflicts")
+    if not conflict.acknowledged:
+        conflict.acknowledged = True
+        conflict.save(update_fields=["acknowledged"])
+    return conflict
 
 
 # --- titik rawan -------------------------------------------------------------

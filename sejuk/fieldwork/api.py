@@ -501,15 +501,14 @@ def get_activity(request, activity_id: int):
 
 @router.post("/field/conflicts/{conflict_id}/ack", response={200: Message, 404: Message})
 def ack_conflict(request, conflict_id: int):
-    conflict = SyncConflict.objects.filter(
-        pk=conflict_id, activity__in=visible_activities(request.auth)
-    ).first()
+    conflict = (
+        SyncConflict.objects.select_related("activity")
+        .filter(pk=conflict_id, activity__in=visible_activities(request.auth))
+        .first()
+    )
     if conflict is None:
         raise Http404
-    if not may_write_in(request.auth, conflict.activity.kelurahan_id):
-        raise actions.NotAllowed("only those who log field work here acknowledge conflicts")
-    conflict.acknowledged = True
-    conflict.save(update_fields=["acknowledged"])
+    actions.do_ack_conflict(request.auth, conflict)
     return {"detail": "acknowledged"}
 
 
@@ -619,17 +618,18 @@ def get_contact(request, contact_id: int):
     return _contact_out(c, with_meetings=True)
 
 
+def _contact_from(payload: ContactIn, contact: Contact) -> Contact:
+    _choice(payload.category, ContactRole, "category")
+    data = payload.dict()
+    contact.kelurahan_id = data.pop("kelurahan")
+    for k, v in data.items():
+        setattr(contact, k, v)
+    return contact
+
+
 @router.post("/field/contacts", response={201: ContactOut, 403: Message, 404: Message})
 def create_contact(request, payload: ContactIn):
-    user = request.auth
-    _choice(payload.category, ContactRole, "category")
-    if not can_write_fieldwork(user):
-        raise actions.NotAllowed("your role does not edit contacts")
-    if not may_write_in(user, payload.kelurahan):
-        raise actions.NotInScope(payload.kelurahan)
-    data = payload.dict()
-    data["kelurahan_id"] = data.pop("kelurahan")
-    c = Contact.objects.create(created_by=user, **data)
+    c = actions.do_save_contact(request.auth, _contact_from(payload, Contact()))
     return Status(201, _contact_out(c))
 
 
@@ -637,15 +637,7 @@ def create_contact(request, payload: ContactIn):
 def update_contact(request, contact_id: int, payload: ContactIn):
     user = request.auth
     c = get_in_scope(_contacts_or_403(user), user, contact_id)
-    _choice(payload.category, ContactRole, "category")
-    if not may_write_in(user, payload.kelurahan) or not may_write_in(user, c.kelurahan_id):
-        raise actions.NotInScope(payload.kelurahan)
-    data = payload.dict()
-    data["kelurahan_id"] = data.pop("kelurahan")
-    for k, v in data.items():
-        setattr(c, k, v)
-    c.save()
-    return _contact_out(c)
+    return _contact_out(actions.do_save_contact(user, _contact_from(payload, c)))
 
 
 # --- complaints ----------------------------------------------------------------

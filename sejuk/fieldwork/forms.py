@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from sejuk.accounts.access import visible_officers, visible_wilayah
 from sejuk.accounts.models import Role, User
-from sejuk.core.forms import CHOICE_LIMIT, kelurahan_choices, start_of_day
+from sejuk.core.forms import (
+    CHOICE_LIMIT,
+    kelurahan_choices,
+    kelurahan_filter_field,
+    start_of_day,
+)
 from sejuk.fieldwork import titik_csv
 from sejuk.fieldwork.models import (
     COMPLAINT_TRANSITIONS,
@@ -32,11 +37,10 @@ from sejuk.fieldwork.models import (
     Visit,
     Vulnerability,
 )
-from sejuk.territory.models import KODE_RE, Level, Officer
+from sejuk.territory.models import Level, Officer
 
 # Above this many options a drop-down is replaced by a text box.
 
-kode_validator = RegexValidator(KODE_RE, _("Enter a kode wilayah such as 31.71.08.1003."))
 phone_validator = RegexValidator(
     r"^[0-9+ ()-]*$", _("Use digits, spaces and + ( ) - only, e.g. 0812 3456 7890.")
 )
@@ -49,20 +53,6 @@ def officer_choices(officers: QuerySet[Officer]) -> list[tuple[int, str]] | None
     if len(rows) > CHOICE_LIMIT:
         return None
     return [(pk, f"{rank} {name}") for pk, rank, name in rows]
-
-
-def _kelurahan_filter_field(user: User) -> forms.Field:
-    choices = kelurahan_choices(user)
-    if choices is None:
-        return forms.CharField(
-            label=_("Kelurahan"),
-            required=False,
-            validators=[kode_validator],
-            widget=forms.TextInput(attrs={"placeholder": "31.71.08.1003"}),
-        )
-    return forms.ChoiceField(
-        label=_("Kelurahan"), required=False, choices=[("", _("all kelurahan")), *choices]
-    )
 
 
 def _officer_filter_field(officers: QuerySet[Officer], label, extra=()) -> forms.Field:
@@ -120,7 +110,7 @@ class TitikFilterForm(FilterForm):
     )
 
     def __init__(self, data, *, user: User):
-        self.base_fields = {"kelurahan": _kelurahan_filter_field(user), **self.base_fields}
+        self.base_fields = {"kelurahan": kelurahan_filter_field(user), **self.base_fields}
         super().__init__(data, user=user)
 
     def apply(self, qs: QuerySet[TitikRawan]) -> QuerySet[TitikRawan]:
@@ -220,7 +210,7 @@ class ActivityFilterForm(FilterForm):
     def __init__(self, data, *, user: User):
         self.base_fields = {
             "kind": self.base_fields["kind"],
-            "kelurahan": _kelurahan_filter_field(user),
+            "kelurahan": kelurahan_filter_field(user),
             "officer": _officer_filter_field(
                 visible_officers(user), _("Officer"), [("", _("all officers"))]
             ),
@@ -256,7 +246,7 @@ class ContactFilterForm(FilterForm):
     )
 
     def __init__(self, data, *, user: User):
-        self.base_fields = {"kelurahan": _kelurahan_filter_field(user), **self.base_fields}
+        self.base_fields = {"kelurahan": kelurahan_filter_field(user), **self.base_fields}
         super().__init__(data, user=user)
 
     def apply(self, qs):
@@ -396,7 +386,7 @@ class CoverageForm(FilterForm):
     DEFAULT_N = 7
 
     def __init__(self, data, *, user: User):
-        self.base_fields = {"kelurahan": _kelurahan_filter_field(user), **self.base_fields}
+        self.base_fields = {"kelurahan": kelurahan_filter_field(user), **self.base_fields}
         if not data.get("n"):
             data = data.copy()
             data["n"] = str(self.DEFAULT_N)

@@ -47,6 +47,7 @@ from sejuk.accounts.models import AuditAction, Role, User
 from sejuk.fieldwork import actions, forms, titik_csv
 from sejuk.fieldwork.access import (
     can_read_contacts,
+    can_reassign,
     can_write_fieldwork,
     may_write_in,
     visible_activities,
@@ -84,7 +85,6 @@ COVERAGE_ROLES = (
     Role.KAPOLRES,
     Role.POLRES_STAFF,
 )
-REASSIGN_ROLES = (Role.KAPOLSEK, Role.POLSEK_STAFF)
 CONTACT_LIST_FIELDS = ["name", "phone"]
 CONTACT_DETAIL_FIELDS = list(Contact.PERSONAL_FIELDS)
 
@@ -563,13 +563,14 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def conflict_ack(request: HttpRequest, pk: int, conflict_id: int) -> HttpResponse:
     user = request.user
     a = get_in_scope(visible_activities(user), user, pk)
-    if not may_write_in(user, a.kelurahan_id):
-        raise PermissionDenied(_("Only the officers of this kelurahan acknowledge conflicts."))
     conflict = get_object_or_404(SyncConflict, pk=conflict_id, activity=a)
-    if not conflict.acknowledged:
-        conflict.acknowledged = True
-        conflict.save(update_fields=["acknowledged"])
-        messages.success(request, _("Conflict acknowledged."))
+    try:
+        actions.do_ack_conflict(user, conflict)
+    except actions.NotAllowed:
+        raise PermissionDenied(
+            _("Only the officers of this kelurahan acknowledge conflicts.")
+        ) from None
+    messages.success(request, _("Conflict acknowledged."))
     return redirect("fieldwork:activity", a.pk)
 
 
@@ -640,14 +641,17 @@ def contact_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            if not may_write_in(user, form.instance.kelurahan_id):
-                raise Http404(_("Not found in your territory"))
-            saved = form.save(commit=False)
-            if saved.pk is None:
-                saved.created_by = user
-            saved.save()
-            messages.success(request, _("Saved: %(name)s") % {"name": saved.name})
-            return redirect("fieldwork:contact", saved.pk)
+            try:
+                saved = actions.do_save_contact(user, form.save(commit=False))
+            except actions.NotInScope:
+                raise Http404(_("Not found in your territory")) from None
+            except actions.NotAllowed:
+                raise PermissionDenied(_("Your role does not edit contacts.")) from None
+            except actions.FieldworkError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Saved: %(name)s") % {"name": saved.name})
+                return redirect("fieldwork:contact", saved.pk)
         status = 422
     ctx = {"form": form, "contact": contact}
     return _render(request, "fieldwork/contact_form.html", ctx, section="contacts", status=status)
@@ -701,10 +705,10 @@ def _complaint_page(
 ) -> HttpResponse:
     user = request.user
     can_act = may_write_in(user, c.kelurahan_id)
-    can_reassign = can_act and has_role(user, *REASSIGN_ROLES)
+    may_reassign = can_reassign(user, c)
     if can_act and transition_form is None:
         transition_form = forms.TransitionForm(complaint=c)
-    if can_reassign and reassign_form is None:
+    if may_reassign and reassign_form is None:
         reassign_form = forms.ReassignForm(user=user, complaint=c)
     labels = dict(ComplaintStatus.choices)
     events = list(c.events.select_related("actor"))
@@ -716,7 +720,7 @@ def _complaint_page(
         "overdue": c.is_overdue(),
         "events": events,
         "transition_form": transition_form if can_act else None,
-        "reassign_form": reassign_form if can_reassign else None,
+        "reassign_form": reassign_form if may_reassign else None,
     }
     return _render(
         request, "fieldwork/complaint_detail.html", ctx, section="complaints", status=status
@@ -767,7 +771,7 @@ def complaint_transition(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     c = _complaint(user, pk)
-    if not (may_write_in(user, c.kelurahan_id) and has_role(user, *REASSIGN_ROLES)):
+    if not can_reassign(user, c):
         raise PermissionDenied(_("Only the Kapolsek and Polsek staff reassign complaints."))
     form = forms.ReassignForm(request.POST, user=user, complaint=c)
     if form.is_valid():

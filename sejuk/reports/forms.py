@@ -14,41 +14,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sejuk.accounts.access import scope_for, visible_officers, visible_wilayah
 from sejuk.accounts.models import Role, User
-from sejuk.core.forms import kelurahan_choices, start_of_day
+from sejuk.core.forms import kelurahan_filter_field, kode_validator, start_of_day
 from sejuk.reports import actions
 from sejuk.reports.models import Agency, Category, Report, Status, Urgency
 from sejuk.territory.models import KODE_RE, Level, Officer, PoliceUnit, UnitKind
 
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-# Above this many kelurahan a drop-down becomes a text box for the code.
-
-kode_validator = RegexValidator(KODE_RE, _("Enter a kode wilayah such as 31.71.08.1003."))
 
 
 def _hint_required(widget: forms.Widget) -> forms.Widget:
     widget.attrs["required"] = True
     return widget
-
-
-def _kelurahan_filter(user: User) -> forms.Field:
-    choices = kelurahan_choices(user)
-    if choices is None:
-        return forms.CharField(
-            label=_("Kelurahan"),
-            required=False,
-            validators=[kode_validator],
-            widget=forms.TextInput(attrs={"placeholder": "31.71.08.1003"}),
-        )
-    return forms.ChoiceField(
-        label=_("Kelurahan"), required=False, choices=[("", _("all kelurahan")), *choices]
-    )
 
 
 # --- photos --------------------------------------------------------------------
@@ -552,7 +534,7 @@ class BoardFilterForm(FilterForm):
     )
 
     def __init__(self, data, *, user: User):
-        self.base_fields = {**self.base_fields, "kelurahan": _kelurahan_filter(user)}
+        self.base_fields = {**self.base_fields, "kelurahan": kelurahan_filter_field(user)}
         super().__init__(data, user=user)
 
     def apply(self, qs: QuerySet[Report]) -> QuerySet[Report]:
