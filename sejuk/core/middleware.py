@@ -15,27 +15,39 @@ class IndonesianFirstMiddleware:
         return self.get_response(request)
 
 
-class RejectNulJsonMiddleware:
-    """PostgreSQL text cannot hold NUL characters: refuse JSON bodies that
-    carry one with a clear 422, instead of a database error deep inside."""
+class RejectNulMiddleware:
+    """PostgreSQL text cannot hold NUL characters: refuse requests that carry
+    one in the query string, a form or a JSON body with a clear error,
+    instead of a database error deep inside (a 500). File uploads are binary
+    and are not inspected."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            request.method in ("POST", "PUT", "PATCH")
-            and request.content_type == "application/json"
+        if "%00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in v for v in request.GET.values()
         ):
-            body = request.body
-            if b"\\u0000" in body or b"\x00" in body:
-                from django.http import JsonResponse
-
-                return JsonResponse(
-                    {
-                        "detail": "NUL characters (\\u0000) are not allowed",
-                        "message": "body: NUL character",
-                    },
-                    status=422,
-                )
+            return self._refuse("query string")
+        if request.method in ("POST", "PUT", "PATCH"):
+            if request.content_type == "application/json":
+                body = request.body
+                if b"\\u0000" in body or b"\x00" in body:
+                    return self._refuse("body")
+            elif request.content_type == "application/x-www-form-urlencoded" and any(
+                "\x00" in v for _key, values in request.POST.lists() for v in values
+            ):
+                return self._refuse("form")
         return self.get_response(request)
+
+    @staticmethod
+    def _refuse(where: str):
+        from django.http import JsonResponse
+
+        return JsonResponse(
+            {
+                "detail": "NUL characters (\\u0000) are not allowed",
+                "message": f"{where}: NUL character",
+            },
+            status=422,
+        )

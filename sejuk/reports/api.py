@@ -18,7 +18,6 @@ from sejuk.territory.models import PoliceUnit
 # One router: ninja binds each path once, so the public POST /reports and the
 # staff GET /reports must live together. Public operations set auth=None.
 router = Router(tags=["reports"])
-public = router
 PUBLIC_TAGS = ["reports (public)"]
 
 LOOKUP_LIMIT_MESSAGE = "Terlalu banyak permintaan. Coba lagi sebentar lagi."
@@ -86,7 +85,7 @@ def lookup_limited(request) -> bool:
     return ratelimit.hit(f"status:ip:{ip}", 60) > settings.SEJUK_STATUS_LOOKUPS_PER_MINUTE_IP
 
 
-@public.post(
+@router.post(
     "/reports",
     auth=None,
     tags=PUBLIC_TAGS,
@@ -102,7 +101,7 @@ def create_report(request, payload: ReportIn):
     return Status(200 if existing else 201, {"ticket": report.ticket})
 
 
-@public.get(
+@router.get(
     "/reports/status/{ticket}",
     auth=None,
     tags=PUBLIC_TAGS,
@@ -140,7 +139,7 @@ def _public_report(request, ticket: str):
     return report
 
 
-@public.post(
+@router.post(
     "/reports/status/{ticket}/rate",
     auth=None,
     tags=PUBLIC_TAGS,
@@ -153,7 +152,7 @@ def rate(request, ticket: str, payload: RateIn):
     return actions.public_view(report)
 
 
-@public.post(
+@router.post(
     "/reports/status/{ticket}/reopen",
     auth=None,
     tags=PUBLIC_TAGS,

@@ -197,10 +197,6 @@ class Report(models.Model):
             return self.scene_due_at
         return None
 
-    @property
-    def located(self) -> bool:
-        return self.kelurahan_id is not None
-
 
 class ReportPhoto(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")

@@ -96,12 +96,6 @@ class Route:
     confidence: float
     reason: str
 
-    @property
-    def scope_kode(self) -> str:
-        if self.kelurahan_id:
-            return self.kelurahan_id
-        return ""
-
 
 def units_for_kelurahan(kode: str) -> tuple[int | None, int | None, int | None]:
     cov = _coverage()

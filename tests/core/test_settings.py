@@ -89,3 +89,18 @@ def test_json_bodies_with_nul_characters_are_refused_with_422(client, db):
         content_type="application/json",
     )
     assert r.status_code == 422 and "NUL" in r.json()["detail"]
+
+
+def test_nul_characters_in_query_strings_and_forms_are_refused(client_for, galur):
+    client = client_for(galur)
+    r = client.get("/api/v1/field/activities?kelurahan=31.71%00")
+    assert r.status_code == 422 and "query string" in r.json()["message"]
+    r = client.get("/fieldwork/titik/", {"kelurahan": "31.71\x00"})
+    assert r.status_code == 422
+    r = client.post(
+        "/login/", "username=galur%00&password=x", content_type="application/x-www-form-urlencoded"
+    )
+    assert r.status_code == 422 and "form" in r.json()["message"]
+    # Multipart forms reach Django's own form validation, which refuses NUL too.
+    r = client.post("/login/", {"username": "galur\x00", "password": "x"})
+    assert r.status_code == 401
