@@ -18,8 +18,9 @@ class IndonesianFirstMiddleware:
 class RejectNulMiddleware:
     """PostgreSQL text cannot hold NUL characters: refuse requests that carry
     one in the query string, a form or a JSON body with a clear error,
-    instead of a database error deep inside (a 500). File uploads are binary
-    and are not inspected."""
+    instead of a database error deep inside (a 500; e.g. a login rate-limit
+    key built from the typed username). Uploaded files are binary and are not
+    inspected, only the text fields of a form."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,9 +35,10 @@ class RejectNulMiddleware:
                 body = request.body
                 if b"\\u0000" in body or b"\x00" in body:
                     return self._refuse("body")
-            elif request.content_type == "application/x-www-form-urlencoded" and any(
-                "\x00" in v for _key, values in request.POST.lists() for v in values
-            ):
+            elif request.content_type in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            ) and any("\x00" in v for _key, values in request.POST.lists() for v in values):
                 return self._refuse("form")
         return self.get_response(request)
 

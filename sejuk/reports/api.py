@@ -11,7 +11,7 @@ from ninja.responses import Status
 from sejuk.accounts import ratelimit
 from sejuk.accounts.middleware import client_ip
 from sejuk.reports import actions
-from sejuk.reports.access import role_allows, visible_reports
+from sejuk.reports.access import ACTION_ROLES, role_allows, visible_reports
 from sejuk.reports.models import OPEN_STATUSES, Category, Report
 from sejuk.territory.models import PoliceUnit
 
@@ -316,8 +316,14 @@ def act(request, report_id: int, payload: ActionIn):
     user = request.auth
     r = actions.get_report_for_user(user, report_id, write=True)
     a = payload.action
+    if a not in ACTION_ROLES:
+        raise actions.ReportError(
+            {"action": f"unknown action; use one of {', '.join(ACTION_ROLES)}"}
+        )
     if not role_allows(user, a):
         raise actions.NotAllowed(f"your role may not {a.replace('_', ' ')} reports")
+    if not r.allows(a):
+        raise actions.ReportError({"status": f"{a} is not possible while the report is {r.status}"})
     if a == "verify":
         r = actions.do_verify(user, r, payload.note)
     elif a == "reject":

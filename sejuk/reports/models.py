@@ -174,6 +174,34 @@ class Report(models.Model):
     def can_move_to(self, status: str) -> bool:
         return status in TRANSITIONS.get(self.status, set())
 
+    def allows(self, action: str) -> bool:
+        """Whether a workflow action makes sense in this report's state."""
+        if action == "note":
+            return True
+        if action == "unmerge":
+            return self.merged_into_id is not None
+        if self.merged_into_id is not None:
+            return False  # a merged report is worked on its case
+        target = {
+            "verify": Status.VERIFIED,
+            "reject": Status.REJECTED,
+            "resolve": Status.RESOLVED,
+            "handoff": Status.HANDED_OFF,
+        }.get(action)
+        if target is not None:
+            return self.can_move_to(target)
+        if action == "follow_up":
+            return self.status in (Status.VERIFIED, Status.HANDED_OFF)
+        if action == "on_scene":
+            return (
+                self.status in (Status.VERIFIED, Status.IN_FOLLOW_UP) and self.on_scene_at is None
+            )
+        if action == "agency_accepted":
+            return self.status == Status.HANDED_OFF and self.agency_accepted_at is None
+        if action in ("reroute", "merge"):
+            return self.status in OPEN_STATUSES
+        return False
+
     def sla_state(self, now: dt.datetime | None = None) -> str:
         """on_time / due_soon / late / met / n_a for the pending clock."""
         now = now or timezone.now()

@@ -209,35 +209,9 @@ def _point_feature(w: Wilayah | None) -> dict | None:
 # --- permissions on the report page --------------------------------------------
 
 
-def _status_allows(action: str, r: Report) -> bool:
-    if action == "note":
-        return True
-    if action == "unmerge":
-        return r.merged_into_id is not None
-    if r.merged_into_id is not None:
-        return False  # a merged report is worked on its case
-    if action in ("verify", "reject", "resolve", "handoff"):
-        to = {
-            "verify": Status.VERIFIED,
-            "reject": Status.REJECTED,
-            "resolve": Status.RESOLVED,
-            "handoff": Status.HANDED_OFF,
-        }[action]
-        return r.can_move_to(to)
-    if action == "follow_up":
-        return r.status in (Status.VERIFIED, Status.HANDED_OFF)
-    if action == "on_scene":
-        return r.status in (Status.VERIFIED, Status.IN_FOLLOW_UP) and r.on_scene_at is None
-    if action == "agency_accepted":
-        return r.status == Status.HANDED_OFF and r.agency_accepted_at is None
-    if action in ("reroute", "merge"):
-        return r.status in OPEN_STATUSES
-    return False
-
-
 def allowed_actions(user: User, r: Report) -> list[str]:
     """The actions offered on the report page, in the order they are shown."""
-    return [a for a in ACTION_ROLES if role_allows(user, a) and _status_allows(a, r)]
+    return [a for a in ACTION_ROLES if role_allows(user, a) and r.allows(a)]
 
 
 # --- staff: queue, board, search -----------------------------------------------
@@ -561,7 +535,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not role_allows(user, action):
         raise PermissionDenied(_("Your role does not do this on reports."))
     form = form_class(request.POST, request.FILES, user=user, report=r)
-    if not _status_allows(action, r):
+    if not r.allows(action):
         form.is_valid()
         form.add_error(
             None,

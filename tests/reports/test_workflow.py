@@ -239,3 +239,11 @@ def test_resolved_reports_leave_the_queue_but_stay_searchable(make_report, clien
     assert r.ticket not in {x["ticket"] for x in c.get("/api/v1/reports").json()}
     assert r.ticket in {x["ticket"] for x in c.get("/api/v1/reports", {"queue": "all"}).json()}
     assert Report.objects.get(pk=r.pk).status == Status.RESOLVED
+
+
+def test_unknown_actions_and_actions_the_state_forbids_are_422(make_report, client_for, galur):
+    r = make_report()
+    c = client_for(galur)
+    assert act(c, r, action="teleport").status_code == 422
+    assert act(c, r, action="agency_accepted").status_code == 422  # not handed off
+    assert act(c, r, action="on_scene").status_code == 422  # not verified yet
