@@ -39,6 +39,10 @@ _REGISTRY: dict[type[models.Model], frozenset[str]] = {}
 _SECRET_FIELDS = frozenset({"password", "key_hash"})
 
 
+# Changes the system makes on its own (the worker's batch jobs).
+SYSTEM = Actor(username="sistem", source="worker")
+
+
 def actor_for_user(user, *, ip: str | None = None, source: str = "web") -> Actor:
     if user is None or not getattr(user, "is_authenticated", False):
         return Actor(ip=ip, source=source)
@@ -86,7 +90,7 @@ def _label(instance: models.Model) -> str:
     return instance._meta.label_lower
 
 
-def log(
+def entry(
     action: str,
     *,
     object_type: str = "",
@@ -95,8 +99,9 @@ def log(
     changes: dict | None = None,
     actor: Actor | None = None,
 ) -> AuditEntry:
+    """An unsaved entry, for writers that insert many at once (bulk_create)."""
     who = actor or _actor.get()
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor_id=who.user_id,
         actor_username=who.username,
         actor_role=who.role,
@@ -108,6 +113,13 @@ def log(
         object_repr=object_repr[:300],
         changes=changes or {},
     )
+
+
+def log(action: str, **fields: Any) -> AuditEntry:
+    """Write one entry now; ``fields`` as for ``entry``."""
+    e = entry(action, **fields)
+    e.save(force_insert=True)
+    return e
 
 
 def log_view(user, instance: models.Model, fields: list[str], *, source: str = "web") -> AuditEntry:

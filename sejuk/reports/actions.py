@@ -5,7 +5,6 @@ webhooks validate input shape and call these."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import secrets
 from dataclasses import dataclass, field
 
@@ -175,47 +174,60 @@ def _event(report: Report, kind: str, actor: User | None = None, *, note: str = 
     )
 
 
-def _find_duplicate(report: Report) -> Report | None:
-    """An open case of the same topic, place and time window to merge into.
+class _DuplicateIndex:
+    """Open, unmerged cases grouped by (category, kelurahan), to merge new
+    reports into: the same topic, place and time window.
 
-    Works on an unsaved report too, so intake can merge before it inserts."""
-    window = dt.timedelta(minutes=settings.SEJUK_DUPLICATE_WINDOW_MINUTES)
-    if not window:
-        return None
-    qs = Report.objects.filter(
-        category=report.category,
-        status__in=OPEN_STATUSES,
-        merged_into__isnull=True,
-        received_at__gte=report.received_at - window,
-        received_at__lte=report.received_at + window,
-    )
-    if report.pk:
-        qs = qs.exclude(pk=report.pk)
-    radius = settings.SEJUK_DUPLICATE_RADIUS_M
-    if report.kelurahan_id:
-        qs = qs.filter(kelurahan_id=report.kelurahan_id)
-    elif report.lat is None:
-        return None
-    if report.lat is not None:
-        # A bounding box in SQL first (one degree of latitude is about 111 km).
-        dlat = radius / 111_000 + 1e-6
-        dlon = dlat / max(0.1, math.cos(math.radians(report.lat)))
-        near = Q(
-            lat__gte=report.lat - dlat,
-            lat__lte=report.lat + dlat,
-            lon__gte=report.lon - dlon,
-            lon__lte=report.lon + dlon,
+    Built with one query for a whole batch of new reports (see
+    ``process_intake``); reports that stay primary join it, so a later report
+    of the same batch can merge into an earlier one."""
+
+    def __init__(self, batch: list[Report]):
+        self.window = dt.timedelta(minutes=settings.SEJUK_DUPLICATE_WINDOW_MINUTES)
+        self.radius = settings.SEJUK_DUPLICATE_RADIUS_M
+        self.groups: dict[tuple[str, str | None], list[tuple]] = {}
+        if not self.window or not batch:
+            return
+        kels = {r.kelurahan_id for r in batch if r.kelurahan_id}
+        where = Q(kelurahan_id__in=kels) if kels else Q(pk__in=[])
+        if any(r.kelurahan_id is None and r.lat is not None for r in batch):
+            where |= Q(kelurahan__isnull=True, lat__isnull=False)
+        rows = (
+            Report.objects.filter(
+                where,
+                category__in={r.category for r in batch},
+                status__in=OPEN_STATUSES,
+                merged_into__isnull=True,
+                intake_pending=False,
+                received_at__gte=min(r.received_at for r in batch) - self.window,
+                received_at__lte=max(r.received_at for r in batch) + self.window,
+            )
+            .order_by("received_at", "pk")
+            .values_list("pk", "ticket", "category", "kelurahan_id", "lat", "lon", "received_at")
         )
-        qs = qs.filter(near | Q(lat__isnull=True)) if report.kelurahan_id else qs.filter(near)
-    rows = qs.order_by("received_at").values_list("pk", "lat", "lon", "kelurahan_id", "ticket")[:20]
-    for pk, lat, lon, kel, ticket in rows:
-        # A stub with the two fields intake needs (saves a query per merge).
-        if report.lat is not None and lat is not None:
-            if haversine_m(report.lat, report.lon, lat, lon) <= radius:
-                return Report(pk=pk, ticket=ticket)
-        elif report.kelurahan_id and kel == report.kelurahan_id:
-            return Report(pk=pk, ticket=ticket)
-    return None
+        for row in rows:
+            self.groups.setdefault((row[2], row[3]), []).append(row)
+
+    def find(self, report: Report) -> tuple[int, str] | None:
+        """(pk, ticket) of the earliest matching case, or None."""
+        if not self.window or (report.kelurahan_id is None and report.lat is None):
+            return None
+        for pk, ticket, _cat, kel, lat, lon, received in self.groups.get(
+            (report.category, report.kelurahan_id), ()
+        ):
+            if abs(received - report.received_at) > self.window or pk == report.pk:
+                continue
+            if report.lat is not None and lat is not None:
+                if haversine_m(report.lat, report.lon, lat, lon) <= self.radius:
+                    return pk, ticket
+            elif report.kelurahan_id and kel == report.kelurahan_id:
+                return pk, ticket
+        return None
+
+    def add(self, report: Report) -> None:
+        row = (report.pk, report.ticket, report.category, report.kelurahan_id,
+               report.lat, report.lon, report.received_at)  # fmt: skip
+        self.groups.setdefault((report.category, report.kelurahan_id), []).append(row)
 
 
 def _notify(user: User, report: Report | None, kind: str, text: str, key: str) -> bool:
@@ -248,38 +260,49 @@ def _recipients(unit_id: int, roles: tuple[str, ...]) -> list[int]:
 
 def _notify_new(report: Report) -> None:
     """Tell the assigned officer and the unit; one INSERT, duplicates ignored."""
-    text = f"Laporan baru {report.ticket}: {report.get_category_display()} ({report.get_urgency_display()})"
-    user_ids: list[int] = []
-    if report.assigned_officer_id:
-        user_ids += routing._cached(
-            f"officer-users:{report.assigned_officer_id}",
-            lambda: list(
-                User.objects.filter(
-                    officer_id=report.assigned_officer_id, is_active=True
-                ).values_list("pk", flat=True)
-            ),
-        )
-    if report.polsek_id:
-        user_ids += _recipients(report.polsek_id, (Role.KAPOLSEK, Role.POLSEK_STAFF))
-    elif report.polres_id:
-        user_ids += _recipients(
-            report.polres_id, (Role.KAPOLRES, Role.POLRES_STAFF, Role.OPERATOR_110)
-        )
-    rows = [
-        Notification(
-            user_id=uid,
-            report=report,
-            kind="new_report",
-            text=text,
-            dedupe_key=f"new:{report.pk}:{uid}",
-        )
-        for uid in dict.fromkeys(user_ids)
-    ]
+    _notify_new_many([report])
+
+
+def _notify_new_many(reports: list[Report]) -> None:
+    """New-report notifications for many reports in one INSERT (duplicates ignored)."""
+    rows = []
+    for report in reports:
+        text = f"Laporan baru {report.ticket}: {report.get_category_display()} ({report.get_urgency_display()})"
+        user_ids: list[int] = []
+        if report.assigned_officer_id:
+            officer_id = report.assigned_officer_id
+            user_ids += routing._cached(
+                f"officer-users:{officer_id}",
+                lambda officer_id=officer_id: list(
+                    User.objects.filter(officer_id=officer_id, is_active=True).values_list(
+                        "pk", flat=True
+                    )
+                ),
+            )
+        if report.polsek_id:
+            user_ids += _recipients(report.polsek_id, (Role.KAPOLSEK, Role.POLSEK_STAFF))
+        elif report.polres_id:
+            user_ids += _recipients(
+                report.polres_id, (Role.KAPOLRES, Role.POLRES_STAFF, Role.OPERATOR_110)
+            )
+        rows += [
+            Notification(user_id=uid, report=report, kind="new_report", text=text,
+                         dedupe_key=f"new:{report.pk}:{uid}")
+            for uid in dict.fromkeys(user_ids)
+        ]  # fmt: skip
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
-    """Intake from any channel: validate, route, triage, merge duplicates."""
+    """Intake from any channel: validate, route, triage, store.
+
+    The request does only what the reporter's answer depends on (the ticket,
+    the route, the SLA clock) and commits the report with its "created" event
+    and audit entry. Merging duplicates and notifying the unit happen in
+    ``process_intake``, in batches, in the worker a few seconds later: that
+    halves the work per report during a surge, and a batch sees reports that
+    concurrent requests committed at the same moment (a per-request search
+    could not)."""
     _validate(data)
     # A repeated client_key is caught by the unique constraint on insert (the
     # common case, a new key, then costs no lookup).
@@ -347,28 +370,16 @@ def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
                     else None,
                     client_key=data.client_key,
                     created_by=actor if actor is not None and actor.is_authenticated else None,
+                    intake_pending=True,
                 )
-                # Merge before inserting: one INSERT instead of INSERT + UPDATE.
-                primary = _find_duplicate(report)
-                report.merged_into = primary
                 report.save(force_insert=True)
                 label = "" if actor else str(Channel(data.channel).label)
                 who = actor if actor is not None and actor.is_authenticated else None
-                events = [
-                    ReportEvent(report=report, kind=EventKind.CREATED, actor=who, public=True,
-                                actor_label=label or (who.display_name() if who else ""), note=r.reason,
-                                data={"routing": r.located_by, "confidence": r.confidence, "urgency": t.reason}),
-                ]  # fmt: skip
-                if primary is not None:
-                    events += [
-                        ReportEvent(report=primary, kind=EventKind.MERGE, actor_label="sistem",
-                                    data={"merged": report.ticket},
-                                    note=f"{report.ticket} digabung ke kasus ini (lokasi, waktu dan topik sama)"),
-                        ReportEvent(report=report, kind=EventKind.MERGE, actor_label="sistem", public=True,
-                                    data={"into": primary.ticket},
-                                    note="Laporan Anda digabung dengan laporan lain tentang kejadian yang sama."),
-                    ]  # fmt: skip
-                ReportEvent.objects.bulk_create(events)
+                ReportEvent.objects.create(
+                    report=report, kind=EventKind.CREATED, actor=who, public=True,
+                    actor_label=label or (who.display_name() if who else ""), note=r.reason,
+                    data={"routing": r.located_by, "confidence": r.confidence, "urgency": t.reason},
+                )  # fmt: skip
                 for clean in photos:
                     p = ReportPhoto(
                         report=report, sha256=clean.sha256, width=clean.width, height=clean.height
@@ -379,9 +390,6 @@ def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
                         save=False,
                     )
                     p.save()
-                # In the same transaction: one commit per report, and the alert
-                # exists exactly when the report does.
-                _notify_new(report)
             return report
         except IntegrityError:
             existing = (
@@ -396,6 +404,73 @@ def create_report(data: ReportInput, *, actor: User | None = None) -> Report:
                 raise
             continue  # a ticket collision: draw again
     raise RuntimeError("could not allocate a ticket")
+
+
+def process_intake(limit: int = 500) -> int:
+    """Finish intake of new reports: merge duplicates, notify the unit.
+
+    Runs in the worker (``tasks.intake_tick``), oldest first, ``limit`` reports
+    per transaction. Restart-safe: a report leaves the pending set in the same
+    transaction as its merge and notifications (which are de-duplicated by
+    key), and on PostgreSQL concurrent workers skip each other's rows."""
+    from django.db import connection
+
+    actor = audit.current_actor()
+    if not (actor.source or actor.user_id):
+        actor = audit.SYSTEM
+    done = 0
+    while True:
+        with transaction.atomic():
+            qs = Report.objects.filter(intake_pending=True).order_by("received_at", "pk")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            batch = list(
+                qs.only("pk", "ticket", "category", "kelurahan_id", "lat", "lon", "received_at",
+                        "urgency", "assigned_officer_id", "polsek_id", "polres_id")[:limit]
+            )  # fmt: skip
+            if not batch:
+                return done
+            index = _DuplicateIndex(batch)
+            merges: dict[int, list[Report]] = {}
+            tickets: dict[int, str] = {}
+            fresh: list[Report] = []
+            for report in batch:
+                hit = index.find(report)
+                if hit is None:
+                    index.add(report)
+                    fresh.append(report)
+                else:
+                    merges.setdefault(hit[0], []).append(report)
+                    tickets[hit[0]] = hit[1]
+            events = []
+            entries = []
+            for primary_pk, merged in merges.items():
+                Report.objects.filter(pk__in=[m.pk for m in merged]).update(
+                    merged_into_id=primary_pk, intake_pending=False
+                )
+                for m in merged:
+                    events += [
+                        ReportEvent(report_id=primary_pk, kind=EventKind.MERGE, actor_label="sistem",
+                                    data={"merged": m.ticket},
+                                    note=f"{m.ticket} digabung ke kasus ini (lokasi, waktu dan topik sama)"),
+                        ReportEvent(report=m, kind=EventKind.MERGE, actor_label="sistem", public=True,
+                                    data={"into": tickets[primary_pk]},
+                                    note="Laporan Anda digabung dengan laporan lain tentang kejadian yang sama."),
+                    ]  # fmt: skip
+                    entries.append(
+                        audit.entry(audit.AuditAction.UPDATE, object_type="reports.report",
+                                    object_id=m.pk, object_repr=m.ticket,
+                                    changes={"merged_into": [None, primary_pk]},
+                                    actor=actor)
+                    )  # fmt: skip
+            if fresh:
+                Report.objects.filter(pk__in=[r.pk for r in fresh]).update(intake_pending=False)
+            ReportEvent.objects.bulk_create(events)
+            audit.AuditEntry.objects.bulk_create(entries)
+            _notify_new_many(fresh)
+            done += len(batch)
+        if len(batch) < limit:
+            return done
 
 
 # --- access for workflow -------------------------------------------------------

@@ -88,30 +88,49 @@ class Report(models.Model):
     description = models.TextField()
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     urgency_reason = models.CharField(max_length=200, blank=True)
-    status = models.CharField(
-        max_length=15, choices=Status.choices, default=Status.RECEIVED, db_index=True
-    )
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.RECEIVED)
 
     # Where: coordinates and/or the text; the kelurahan is derived (routing).
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     address_text = models.CharField(max_length=300, blank=True)
+    # No separate FK indexes where a composite index below starts with the column.
     kelurahan = models.ForeignKey(
-        "territory.Wilayah", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+        "territory.Wilayah",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        db_index=False,
     )
     located_by = models.CharField(
         max_length=20, blank=True, help_text=_("gps, gazetteer, operator, reroute")
     )
     polsek = models.ForeignKey(
-        "territory.PoliceUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "territory.PoliceUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     polres = models.ForeignKey(
-        "territory.PoliceUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "territory.PoliceUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Denormalised kode for scoping: the kelurahan, else the triage unit's territory.
     scope_kode = models.CharField(max_length=13, blank=True, db_index=True)
     assigned_officer = models.ForeignKey(
-        "territory.Officer", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+        "territory.Officer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        db_index=False,
     )
 
     # Reporter: encrypted at rest; the hash lets us rate-limit and link without decrypting.
@@ -152,10 +171,18 @@ class Report(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     is_demo = models.BooleanField(default=False)
+    # Set at intake; cleared by actions.process_intake once duplicates are
+    # merged and the unit notified (in the worker, seconds later).
+    intake_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-received_at"]
         indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(intake_pending=True),
+                name="report_intake_pending",
+            ),
             models.Index(fields=["status", "ack_due_at"]),
             models.Index(fields=["kelurahan", "received_at"]),
             models.Index(fields=["polsek", "status"]),

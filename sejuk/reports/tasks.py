@@ -8,6 +8,9 @@ from django.utils import timezone
 from django_tasks import task
 
 TICK_SECONDS = 60
+INTAKE_TICK_SECONDS = 2
+# Finished task rows kept this long (the intake chain adds one every 2 s).
+KEEP_FINISHED_TASKS = dt.timedelta(days=2)
 
 
 @task()
@@ -21,18 +24,46 @@ def escalation_tick(reschedule: bool = True) -> int:
 
     sent = run_escalations()
     archive_closed()
+    prune_finished_tasks()
     if reschedule:
         ensure_scheduled(delay=TICK_SECONDS)
     return sent
 
 
-def ensure_scheduled(delay: int = 0) -> bool:
-    """Enqueue the next tick unless one is already waiting."""
+@task()
+def intake_tick(reschedule: bool = True) -> int:
+    """Finish intake of new reports (duplicates, notifications), then again in 2 s.
+
+    Same chain pattern as escalation_tick; process_intake is idempotent and
+    claims its rows, so a duplicated chain only costs an empty query."""
+    from sejuk.reports.actions import process_intake
+
+    done = process_intake()
+    if reschedule:
+        _schedule(intake_tick, INTAKE_TICK_SECONDS)
+    return done
+
+
+def prune_finished_tasks() -> int:
     from django_tasks_db.models import DBTaskResult
 
-    path = escalation_tick.module_path
-    waiting = DBTaskResult.objects.filter(task_path=path, status="READY").exists()
-    if waiting:
+    cutoff = timezone.now() - KEEP_FINISHED_TASKS
+    deleted, _ = DBTaskResult.objects.filter(
+        status__in=("SUCCESSFUL", "FAILED"), finished_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+def _schedule(t, delay: int) -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    if DBTaskResult.objects.filter(task_path=t.module_path, status="READY").exists():
         return False
-    escalation_tick.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue()
+    t.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue()
     return True
+
+
+def ensure_scheduled(delay: int = 0) -> bool:
+    """Enqueue the next escalation tick (and start the intake chain) unless waiting."""
+    _schedule(intake_tick, 0)
+    return _schedule(escalation_tick, delay)

@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from sejuk.accounts.models import AuditEntry
 from sejuk.reports import actions
 from sejuk.reports.actions import ReportError, ReportInput, create_report, normalise_ticket
-from sejuk.reports.models import Report, Status, Urgency
+from sejuk.reports.models import EventKind, Report, Status, Urgency
+from sejuk.reports.tasks import intake_tick
 
 
 def test_the_api_files_a_report_and_answers_201_with_a_ticket(client, db):
@@ -130,8 +132,25 @@ def test_reports_of_the_same_place_time_and_topic_merge_into_one_case_and_unmerg
     other_topic = make_report(
         category="money_politics", description="Pembagian amplop di pos ronda RT 05 sore ini."
     )
+    # Intake stores the reports at once; the worker's batch merges them.
+    assert Report.objects.filter(pk__in=[first.pk, second.pk], intake_pending=True).count() == 2
+    assert actions.process_intake() == 3
+    assert actions.process_intake() == 0  # idempotent: nothing left pending
     second.refresh_from_db()
+    other_topic.refresh_from_db()
     assert second.merged_into_id == first.pk and other_topic.merged_into_id is None
+    assert not second.intake_pending and not other_topic.intake_pending
+    assert [e.data for e in first.events.filter(kind=EventKind.MERGE)] == [
+        {"merged": second.ticket}
+    ]
+    assert [e.data for e in second.events.filter(kind=EventKind.MERGE, public=True)] == [
+        {"into": first.ticket}
+    ]
+    assert AuditEntry.objects.filter(
+        object_type="reports.report",
+        object_id=str(second.pk),
+        changes__merged_into=[None, first.pk],
+    ).exists()
     assert {r.reporter_hash for r in [first, second]} == {
         actions.reporter_hash("0811111111"),
         actions.reporter_hash("0822222222"),
@@ -139,6 +158,35 @@ def test_reports_of_the_same_place_time_and_topic_merge_into_one_case_and_unmerg
     actions.do_unmerge(kapolsek_jb, second, "beda kejadian")
     second.refresh_from_db()
     assert second.merged_into_id is None
+
+
+def test_duplicates_within_one_intake_batch_merge_into_the_earliest(make_report):
+    reports = [
+        make_report(reporter_contact=f"08123400{i:04d}", description=f"Spanduk dirobek, saksi {i}.")
+        for i in range(4)
+    ]
+    elsewhere = make_report(lat=-6.1865, lon=106.8330)  # Tanah Tinggi: another kelurahan
+    assert actions.process_intake(limit=2) == 5  # three batches of at most two
+    merged = dict(
+        Report.objects.filter(pk__in=[r.pk for r in reports]).values_list("pk", "merged_into")
+    )
+    assert merged == {reports[0].pk: None, **{r.pk: reports[0].pk for r in reports[1:]}}
+    elsewhere.refresh_from_db()
+    assert elsewhere.merged_into_id is None
+
+
+def test_the_intake_tick_finishes_pending_reports_and_schedules_itself(make_report, galur):
+    from django_tasks_db.models import DBTaskResult
+
+    r = make_report()
+    assert intake_tick.call() == 1
+    r.refresh_from_db()
+    assert not r.intake_pending and galur.notifications.filter(report=r).count() == 1
+    assert (
+        DBTaskResult.objects.filter(task_path=intake_tick.module_path, status="READY").count() == 1
+    )
+    assert intake_tick.call(reschedule=False) == 0  # a restarted worker: nothing twice
+    assert galur.notifications.filter(report=r).count() == 1
 
 
 def test_reporter_identity_is_encrypted_at_rest(make_report):
@@ -245,6 +293,8 @@ def test_new_reports_notify_the_officer_and_the_polsek(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         r = make_report()
+    assert not galur.notifications.filter(report=r).exists()  # not before the intake batch
+    actions.process_intake()
     assert galur.notifications.filter(report=r, kind="new_report").exists()
     assert kapolsek_jb.notifications.filter(report=r).exists()
     assert r.status == Status.RECEIVED
