@@ -38,6 +38,8 @@ def _default_data_dir() -> Path | None:
 # The public data files (territory codes, boundaries, corpora). See
 # ../shared/data/README.md and `sejuk data fetch`.
 SEJUK_DATA_DIR: Path | None = envpath("SEJUK_DATA_DIR", _default_data_dir())
+# Trained models (text classifier, ...): built by `sejuk nlp train`, cached outside git.
+SEJUK_MODEL_DIR: Path = envpath("SEJUK_MODEL_DIR", STATE_DIR / "models")  # type: ignore[assignment]
 
 DEBUG = envbool("SEJUK_DEBUG", False)
 TESTING = envbool("SEJUK_TESTING", False)
@@ -109,6 +111,10 @@ INSTALLED_APPS = [
     "sejuk.elections",
     "sejuk.fieldwork",
     "sejuk.reports",
+    "sejuk.nlp",
+    "sejuk.monitoring",
+    "sejuk.risk",
+    "sejuk.patrol",
     "sejuk.core",
 ]
 
@@ -278,6 +284,8 @@ SEJUK_STATUS_LOOKUPS_PER_MINUTE_IP = envint("SEJUK_STATUS_LOOKUPS_PER_MINUTE_IP"
 SEJUK_TRIAGE_CLASSIFIER = envstr("SEJUK_TRIAGE_CLASSIFIER", "") or ""
 # Outgoing messages: "record" stores them only (default, no network); "live" sends.
 SEJUK_SENDERS = envstr("SEJUK_SENDERS", "record") or "record"
+# Delivered outbound messages (encrypted) are deleted after this many days.
+SEJUK_OUTBOUND_KEEP_DAYS = envint("SEJUK_OUTBOUND_KEEP_DAYS", 30, minimum=1)
 SEJUK_WHATSAPP_VERIFY_TOKEN = envstr("SEJUK_WHATSAPP_VERIFY_TOKEN", "") or ""
 SEJUK_WHATSAPP_APP_SECRET = envstr("SEJUK_WHATSAPP_APP_SECRET", "") or ""
 SEJUK_WHATSAPP_TOKEN = envstr("SEJUK_WHATSAPP_TOKEN", "") or ""

@@ -337,10 +337,18 @@ class OutboundMessage(models.Model):
     to_enc = models.TextField()
     text = models.TextField()
     dedupe_key = models.CharField(max_length=120, unique=True, null=True, blank=True)
+    # pending -> sending -> sent; a failure is "failed" with next_attempt_at set
+    # while retries remain (senders.retry_due), and without it once given up.
     status = models.CharField(max_length=10, default="pending")
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.status}"

@@ -24,6 +24,7 @@ one with ``set_media_fetcher``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from sejuk.lib import crypto
@@ -126,9 +128,20 @@ def get_sender() -> Sender:
     return StoringSender(live=settings.SEJUK_SENDERS == "live")
 
 
+# Minutes to wait before attempt 2, 3, ...; after the last the message is given up.
+RETRY_BACKOFF_MINUTES = (1, 5, 15, 60)
+# A "pending" row whose after-commit delivery never ran (the process died) and a
+# "sending" row whose sender died mid-call are picked up again after these.
+STALE_PENDING = dt.timedelta(minutes=2)
+STALE_SENDING = dt.timedelta(minutes=10)
+
+
 def deliver(pk: int) -> str:
     """Send one stored message; returns its final status. Never raises."""
-    claimed = OutboundMessage.objects.filter(pk=pk, status="pending").update(status="sending")
+    now = timezone.now()
+    claimed = OutboundMessage.objects.filter(pk=pk, status="pending").update(
+        status="sending", claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return "skipped"  # another worker has it, or it was already sent
     row = OutboundMessage.objects.get(pk=pk)
@@ -144,11 +157,63 @@ def deliver(pk: int) -> str:
             raise DeliveryError(f"unknown channel {row.channel!r}")
     except Exception as exc:  # any failure is stored on the row, never raised
         error = _redact(f"{type(exc).__name__}: {exc}")[:300]
-        log.warning("outbound message %s failed: %s", pk, error)
-        OutboundMessage.objects.filter(pk=pk).update(status="failed", error=error)
+        log.warning("outbound message %s failed (attempt %s): %s", pk, row.attempts, error)
+        retry_in = (
+            RETRY_BACKOFF_MINUTES[row.attempts - 1]
+            if row.attempts <= len(RETRY_BACKOFF_MINUTES)
+            else None
+        )
+        OutboundMessage.objects.filter(pk=pk).update(
+            status="failed",
+            error=error,
+            next_attempt_at=now + dt.timedelta(minutes=retry_in) if retry_in else None,
+        )
         return "failed"
     OutboundMessage.objects.filter(pk=pk).update(status="sent", sent_at=timezone.now(), error="")
     return "sent"
+
+
+def retry_due(limit: int = 200) -> dict[str, int]:
+    """Deliver again what failed and is due, and what a dead process left behind.
+
+    Run by the worker every minute (tasks.escalation_tick). Each row is claimed
+    with a conditional UPDATE, so two workers never send the same message twice
+    at once. A sender that died mid-call may have delivered already: such rows
+    are retried after STALE_SENDING, accepting a rare double message over a
+    lost one."""
+    now = timezone.now()
+    stale_sending = OutboundMessage.objects.filter(
+        status="sending", claimed_at__lt=now - STALE_SENDING
+    ).update(status="pending")
+    due = list(
+        OutboundMessage.objects.filter(
+            Q(status="failed", next_attempt_at__lte=now)
+            | Q(status="pending", created_at__lt=now - STALE_PENDING)
+        )
+        .order_by("created_at")
+        .values_list("pk", "status")[:limit]
+    )
+    counts = {"sent": 0, "failed": 0, "skipped": 0, "stale_sending": stale_sending}
+    for pk, status in due:
+        if status == "failed":
+            flipped = OutboundMessage.objects.filter(
+                pk=pk, status="failed", next_attempt_at__lte=now
+            ).update(status="pending", next_attempt_at=None)
+            if not flipped:
+                counts["skipped"] += 1
+                continue
+        counts[deliver(pk)] += 1
+    return counts
+
+
+def prune_sent(days: int) -> int:
+    """Delete delivered and recorded messages older than ``days`` (the reporter's contact
+    lives on in the report, encrypted)."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    deleted, _ = OutboundMessage.objects.filter(
+        status__in=("sent", "recorded"), created_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 def _redact(text: str) -> str:

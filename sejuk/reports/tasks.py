@@ -15,15 +15,21 @@ KEEP_FINISHED_TASKS = dt.timedelta(days=2)
 
 @task()
 def escalation_tick(reschedule: bool = True) -> int:
-    """Escalate missed SLAs, archive old closed reports, then run again in a minute.
+    """Escalate missed SLAs, archive old closed reports, retry failed outbound
+    messages, prune old rows, then run again in a minute.
 
     The chain survives worker restarts because the next run is a row in the
     task table; duplicated chains are harmless because escalation is idempotent
     (see actions.run_escalations)."""
+    from django.conf import settings
+
+    from sejuk.reports import senders
     from sejuk.reports.actions import archive_closed, run_escalations
 
     sent = run_escalations()
     archive_closed()
+    senders.retry_due()
+    senders.prune_sent(settings.SEJUK_OUTBOUND_KEEP_DAYS)
     prune_finished_tasks()
     if reschedule:
         ensure_scheduled(delay=TICK_SECONDS)

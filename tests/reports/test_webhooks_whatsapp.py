@@ -396,3 +396,77 @@ def test_a_failed_delivery_is_stored_on_the_row_and_the_webhook_still_answers_20
     rows = list(OutboundMessage.objects.all())
     assert rows and all(r.status == "failed" and "unreachable" in r.error for r in rows)
     assert all("EAAG-secret-token" not in r.error for r in rows)
+
+
+def test_a_failed_message_is_retried_with_backoff_then_given_up(
+    client, db, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    settings.SEJUK_SENDERS = "live"
+    settings.SEJUK_WHATSAPP_TOKEN = "EAAG-secret-token"
+    settings.SEJUK_WHATSAPP_PHONE_NUMBER_ID = "106540352242922"
+    up = {"ok": False}
+    sent = []
+
+    def urlopen(req, timeout):
+        if not up["ok"]:
+            raise OSError("Network is unreachable")
+        sent.append(json.loads(req.data))
+        return FakeResponse(b'{"messages": [{"id": "wamid.OUT"}]}')
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    t0 = timezone.now()
+    with time_machine.travel(t0, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            senders.get_sender().send("whatsapp", WA_ID, "Tiket Anda: ACDE-FHJK", dedupe_key="k1")
+            senders.get_sender().send("whatsapp", WA_ID, "Pesan kedua", dedupe_key="k2")
+        assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"failed"}
+        assert senders.retry_due()["sent"] == 0  # not due yet: the first wait is a minute
+    with time_machine.travel(t0 + dt.timedelta(minutes=1, seconds=5), tick=False):
+        OutboundMessage.objects.filter(dedupe_key="k2").update(attempts=5)  # its last try
+        assert senders.retry_due() == {"sent": 0, "failed": 2, "skipped": 0, "stale_sending": 0}
+        k1, k2 = (
+            OutboundMessage.objects.get(dedupe_key="k1"),
+            OutboundMessage.objects.get(dedupe_key="k2"),
+        )
+        assert k1.attempts == 2 and k1.next_attempt_at == timezone.now() + dt.timedelta(minutes=5)
+        assert k2.attempts == 6 and k2.next_attempt_at is None  # given up
+    with time_machine.travel(t0 + dt.timedelta(minutes=7), tick=False):
+        up["ok"] = True
+        assert senders.retry_due()["sent"] == 1
+        assert senders.retry_due()["sent"] == 0  # never twice
+    assert [m["text"]["body"] for m in sent] == ["Tiket Anda: ACDE-FHJK"]
+    assert OutboundMessage.objects.get(dedupe_key="k1").status == "sent"
+    assert OutboundMessage.objects.get(dedupe_key="k2").status == "failed"
+
+
+def test_messages_left_behind_by_a_dead_process_are_sent_and_old_ones_pruned(
+    db, monkeypatch, settings
+):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    settings.SEJUK_SENDERS = "live"
+    settings.SEJUK_WHATSAPP_TOKEN = "EAAG-secret-token"
+    settings.SEJUK_WHATSAPP_PHONE_NUMBER_ID = "106540352242922"
+    sent = []
+    monkeypatch.setattr(
+        "urllib.request.urlopen",
+        lambda req, timeout: sent.append(req) or FakeResponse(b'{"messages": [{"id": "w"}]}'),
+    )
+    t0 = timezone.now()
+    with time_machine.travel(t0, tick=False):
+        # Stored, but the process died before its after-commit delivery ran.
+        row = senders.get_sender().send("whatsapp", WA_ID, "halo", dedupe_key="lost")
+        assert row.status == "pending" and senders.retry_due()["sent"] == 0
+    with time_machine.travel(t0 + dt.timedelta(minutes=3), tick=False):
+        assert senders.retry_due()["sent"] == 1 and len(sent) == 1
+    with time_machine.travel(t0 + dt.timedelta(days=31), tick=False):
+        assert senders.prune_sent(30) == 1
+    assert not OutboundMessage.objects.filter(dedupe_key="lost").exists()

@@ -1,0 +1,1 @@
+"""Social-media and rumour monitoring: posts, narratives, fact-checks, alerts."""

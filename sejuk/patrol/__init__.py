@@ -1,0 +1,1 @@
+"""Patrol planning: daily routes over titik rawan, coverage."""

@@ -1,0 +1,1 @@
+"""Early warning: indicators, vulnerability index per kelurahan per day, forecasts, alerts."""
