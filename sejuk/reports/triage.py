@@ -99,5 +99,8 @@ def triage(text: str, category: str) -> Triage:
         except Exception:  # noqa: BLE001 - a broken model must never block intake
             return result
         if out.get("urgency") == Urgency.URGENT:
-            return Triage(Urgency.URGENT, f"text classifier (score {out.get('score', '?')})")
+            return Triage(
+                Urgency.URGENT,
+                out.get("reason") or f"text classifier (score {out.get('score', '?')})",
+            )
     return result
