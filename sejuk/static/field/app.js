@@ -104,6 +104,9 @@
       field_appeals: "Imbauan",
       field_notes: "Catatan",
       field_follow_up_needed: "Perlu tindak lanjut",
+      planLog: "Catat di sini",
+      planDone: "selesai",
+      planMeta: "{done} dari {n} titik selesai · shift {a}–{b}",
     },
     en: {
       offline: "Offline",
@@ -193,6 +196,9 @@
       field_appeals: "Appeals",
       field_notes: "Notes",
       field_follow_up_needed: "Follow-up needed",
+      planLog: "Log here",
+      planDone: "done",
+      planMeta: "{done} of {n} stops done · shift {a}–{b}",
     },
   };
 
@@ -400,6 +406,7 @@
     editing: null,       // {client_uuid, base_version} while editing a saved log
     draftPhotos: [],     // photo records of the form being filled
     storageOk: true,
+    plan: null,          // today's patrol plan as /api/v1/patrol/today answers it
   };
   var sync = {
     running: false, again: false, failures: 0, nextAt: 0, timer: null,
@@ -542,6 +549,112 @@
       })
       .catch(function () { /* offline and nothing cached by the worker: the IndexedDB copy stays */ })
       .then(checkOfflineReady);
+  }
+
+  // --- today's patrol plan (sejuk.patrol) -------------------------------------
+  // The route made the evening before: stops in order with times. "Log here" fills
+  // the form for that titik (patrol, kelurahan, ticked, GPS check-in); the saved log
+  // goes through the outbox like any other, and the server links its visit to the
+  // stop. A stop shows as done once the server says so or a log on this phone
+  // today has a visit there, so it works offline too.
+  var planBox = $('[data-testid="plan-today"]');
+  var PLAN_URL = planBox ? planBox.getAttribute("data-url") : null;
+
+  function todayValue() { return dateValue(new Date()); }
+
+  function loggedTitikToday() {
+    var out = {};
+    var today = todayValue();
+    lists.outbox.concat(lists.synced).forEach(function (i) {
+      if (i.user !== USER || !i.payload) return;
+      list(i.payload.visits).forEach(function (v) {
+        if (String(v.checkin_at || i.payload.started_at || "").slice(0, 10) === today) out[v.titik_id] = true;
+      });
+    });
+    return out;
+  }
+
+  function renderPlan() {
+    if (!planBox) return;
+    var plan = state.plan && state.plan.day === todayValue() ? state.plan.plan : null;
+    var stops = plan ? list(plan.stops) : [];
+    planBox.hidden = !stops.length;
+    if (!stops.length) return;
+    var logged = loggedTitikToday();
+    var ol = $('[data-testid="plan-stops"]', planBox);
+    ol.textContent = "";
+    var done = 0;
+    stops.forEach(function (s) {
+      var isDone = !!(s.done || (s.titik_id && logged[s.titik_id]));
+      if (isDone) done += 1;
+      ol.appendChild(h("li", {
+        class: "plan-stop", "data-testid": "plan-stop", "data-stop-id": String(s.id),
+        "data-done": isDone ? "1" : "0", "data-must": s.must_visit ? "1" : "0",
+      }, [
+        h("span", { class: "plan-seq", text: String(s.sequence) }),
+        h("span", { class: "plan-body" }, [
+          h("span", { class: "plan-time", text: s.start || "" }),
+          h("span", { class: "plan-name", text: s.name }),
+        ]),
+        isDone
+          ? h("span", { class: "plan-done", text: "✓ " + t("planDone") })
+          : h("button", { type: "button", class: "secondary", "data-action": "log-stop", "data-stop-id": String(s.id), text: t("planLog") }),
+      ]));
+    });
+    $('[data-testid="plan-meta"]', planBox).textContent = t("planMeta", {
+      done: done, n: stops.length, a: plan.shift_start, b: plan.shift_end,
+    });
+  }
+
+  function applyPlan(raw) {
+    if (!raw || (raw.user && raw.user.username !== CONFIG.user.username)) return false;
+    state.plan = raw;
+    renderPlan();
+    return true;
+  }
+
+  function loadCachedPlan() {
+    if (!PLAN_URL) return Promise.resolve();
+    return idb.get("cache", "plan").then(function (rec) {
+      if (rec && rec.user === USER) applyPlan(rec.data);
+    }).catch(function () {});
+  }
+
+  function fetchPlan() {
+    if (!PLAN_URL) return Promise.resolve();
+    return fetch(PLAN_URL, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (resp) {
+        if (!resp.ok || resp.redirected) return;
+        return resp.json().then(function (raw) {
+          if (applyPlan(raw)) return idb.put("cache", { key: "plan", user: USER, data: raw, fetched_at: new Date().toISOString() });
+        });
+      })
+      .catch(function () { /* offline: the IndexedDB copy stays */ });
+  }
+
+  function logStop(id) {
+    var plan = state.plan && state.plan.plan;
+    var stop = plan ? list(plan.stops).filter(function (s) { return String(s.id) === String(id); })[0] : null;
+    if (!stop) return;
+    showView("form");
+    var x = stop.titik_id ? titikById(stop.titik_id) : null;
+    var kind = form.querySelector('input[name="kind"][value="patroli"]');
+    if (kind) kind.checked = true;
+    setKelurahan(x ? x.kelurahan : plan.kelurahan);
+    if (!form.elements.location_text.value) form.elements.location_text.value = stop.name;
+    if (stop.titik_id) {
+      var cur = state.visits[stop.titik_id] || {};
+      cur.selected = true;
+      if (!cur.checkin_at) cur.checkin_at = isoLocal(new Date());
+      state.visits[stop.titik_id] = cur;
+    }
+    renderTitik();
+    renderContacts();
+    var li = stop.titik_id ? $('[data-testid="titik"][data-titik-id="' + stop.titik_id + '"]') : null;
+    if (li && li.scrollIntoView) li.scrollIntoView({ block: "center" });
+    // Check in where the officer stands now; the form is saved with Save, as always.
+    if (li && x) checkin(x, li);
+    saveDraftSoon();
   }
 
   // --- form ----------------------------------------------------------------
@@ -1419,6 +1532,7 @@
         renderStatus();
         renderOutbox();
         renderConflicts();
+        renderPlan();
       })
       .catch(function (err) { storageFailed(err); });
   }
@@ -1818,6 +1932,8 @@
       ackConflicts();
     } else if (action === "clear-device") {
       clearDevice();
+    } else if (action === "log-stop") {
+      logStop(btn.getAttribute("data-stop-id"));
     }
   });
   $all("[data-nav]").forEach(function (a) {
@@ -1826,12 +1942,12 @@
   // Logging out forgets this officer's copies of the day's data and of the shell
   // (names, contacts); unsent records stay, bound to the account, until it is back.
   function forgetPersonalCopies() {
-    var jobs = [idb.del("cache", "bootstrap").catch(function () {})];
+    var jobs = [idb.del("cache", "bootstrap").catch(function () {}), idb.del("cache", "plan").catch(function () {})];
     if (window.caches) {
       jobs.push(caches.keys().then(function (keys) {
         return Promise.all(keys.filter(function (k) { return k.indexOf("sejuk-field-") === 0; }).map(function (k) {
           return caches.open(k).then(function (c) {
-            return Promise.all([c.delete(CONFIG.urls.bootstrap), c.delete(CONFIG.urls.scope)]);
+            return Promise.all([c.delete(CONFIG.urls.bootstrap), c.delete(CONFIG.urls.scope), PLAN_URL ? c.delete(PLAN_URL) : null]);
           });
         }));
       }).catch(function () {}));
@@ -1853,7 +1969,7 @@
     });
   }
 
-  window.addEventListener("online", function () { renderStatus(); fetchData(); requestSync(true); });
+  window.addEventListener("online", function () { renderStatus(); fetchData(); fetchPlan(); requestSync(true); });
   window.addEventListener("offline", renderStatus);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { if (draftTimer) saveDraftNow(); }
@@ -1867,13 +1983,14 @@
   renderStatus();
   registerServiceWorker();
   loadCachedData()
+    .then(loadCachedPlan)
     .then(restoreDraft)
     .then(pruneSynced)
     .then(refreshLists)
     .catch(storageFailed)
     .then(function () {
       checkOfflineReady();
-      if (navigator.onLine) return fetchData();
+      if (navigator.onLine) return Promise.all([fetchData(), fetchPlan()]);
     })
     .then(function () { return requestSync(true); });
 })();

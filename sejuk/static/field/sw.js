@@ -6,6 +6,7 @@
  *
  *  - app shell (/field/): network first (short timeout), cached copy offline;
  *  - GET /api/v1/field/bootstrap: network first, cached copy offline;
+ *  - GET /api/v1/patrol/today (today's patrol plan): the same;
  *  - static files: cache first;
  *  - everything else, and every POST: straight to the network, never cached.
  */
@@ -20,6 +21,8 @@ var CONFIG = /*SEJUK_CONFIG*/ {
   "staticPrefix": "/static/"
 } /*END_SEJUK_CONFIG*/;
 
+// Today's patrol plan (sejuk.patrol), cached like the bootstrap.
+var PLAN = "/api/v1/patrol/today";
 var PREFIX = "sejuk-field-";
 var CACHE = PREFIX + CONFIG.version;
 // On a weak signal, fall back to the cached shell or data after this long; the
@@ -54,11 +57,13 @@ self.addEventListener("install", function (event) {
         });
       });
       // Today's data, best effort: the page refetches it once this worker controls it.
-      jobs.push(
-        fetch(CONFIG.bootstrap, { credentials: "same-origin", cache: "no-store" })
-          .then(function (resp) { if (cacheable(resp)) return cache.put(CONFIG.bootstrap, resp); })
-          .catch(function () {})
-      );
+      [CONFIG.bootstrap, PLAN].forEach(function (url) {
+        jobs.push(
+          fetch(url, { credentials: "same-origin", cache: "no-store" })
+            .then(function (resp) { if (cacheable(resp)) return cache.put(url, resp); })
+            .catch(function () {})
+        );
+      });
       return Promise.all(jobs);
     }).then(function () { return self.skipWaiting(); })
   );
@@ -69,16 +74,18 @@ self.addEventListener("activate", function (event) {
     caches.keys().then(function (keys) {
       return Promise.all(keys.map(function (key) {
         if (key.indexOf(PREFIX) === 0 && key !== CACHE) {
-          // Carry today's data over so an update while offline keeps it.
+          // Carry today's data (and plan) over so an update while offline keeps them.
           return caches.open(key).then(function (old) {
-            return old.match(CONFIG.bootstrap).then(function (resp) {
-              if (!resp) return;
-              return caches.open(CACHE).then(function (cache) {
-                return cache.match(CONFIG.bootstrap).then(function (mine) {
-                  if (!mine) return cache.put(CONFIG.bootstrap, resp);
+            return Promise.all([CONFIG.bootstrap, PLAN].map(function (url) {
+              return old.match(url).then(function (resp) {
+                if (!resp) return;
+                return caches.open(CACHE).then(function (cache) {
+                  return cache.match(url).then(function (mine) {
+                    if (!mine) return cache.put(url, resp);
+                  });
                 });
               });
-            });
+            }));
           }).then(function () { return caches.delete(key); });
         }
       }));
@@ -163,6 +170,10 @@ self.addEventListener("fetch", function (event) {
   }
   if (url.pathname === CONFIG.bootstrap) {
     event.respondWith(networkFirst(event, CONFIG.bootstrap, DATA_TIMEOUT_MS));
+    return;
+  }
+  if (url.pathname === PLAN && !url.search) {
+    event.respondWith(networkFirst(event, PLAN, DATA_TIMEOUT_MS));
     return;
   }
   if (url.pathname === new URL(CONFIG.scope + "manifest.webmanifest", self.location).pathname ||
