@@ -108,5 +108,17 @@ def _register_routers() -> None:
     )
     api.add_router("/", reports_router)
 
+    from sejuk.risk.api import register as register_risk
+
+    register_risk(api)
+
+    from sejuk.monitoring.api import router as monitoring_router
+
+    api.add_router("/", monitoring_router)
+
+    from sejuk.patrol.api import router as patrol_router
+
+    api.add_router("/", patrol_router)
+
 
 _register_routers()

@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from sejuk.lib.env import envbool, envint, envlist, envpath, envstr
+from sejuk.lib.env import envbool, envfloat, envint, envlist, envpath, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -291,6 +291,24 @@ SEJUK_WHATSAPP_APP_SECRET = envstr("SEJUK_WHATSAPP_APP_SECRET", "") or ""
 SEJUK_WHATSAPP_TOKEN = envstr("SEJUK_WHATSAPP_TOKEN", "") or ""
 SEJUK_WHATSAPP_PHONE_NUMBER_ID = envstr("SEJUK_WHATSAPP_PHONE_NUMBER_ID", "") or ""
 SEJUK_TELEGRAM_SECRET_TOKEN = envstr("SEJUK_TELEGRAM_SECRET_TOKEN", "") or ""
+# Shared secret for POST /webhooks/monitoring (HMAC-SHA256 of the body); empty = webhook off.
+SEJUK_MONITORING_WEBHOOK_SECRET = envstr("SEJUK_MONITORING_WEBHOOK_SECRET", "") or ""
+
+# Early warning (docs/risk.md): indicator definitions file (empty = the shipped
+# ikp-ipkp file), the territory the background job computes (kode prefixes,
+# empty = every kelurahan with units), its period, the alert cool-down and the
+# forecast used for hotspot alerts.
+SEJUK_RISK_INDICATORS = envstr("SEJUK_RISK_INDICATORS", "") or ""
+SEJUK_RISK_SCOPE = envstr("SEJUK_RISK_SCOPE", "") or ""
+SEJUK_RISK_TICK_MINUTES = envint("SEJUK_RISK_TICK_MINUTES", 60, minimum=1)
+SEJUK_RISK_ALERT_COOLDOWN_DAYS = envint("SEJUK_RISK_ALERT_COOLDOWN_DAYS", 7, minimum=0)
+SEJUK_RISK_FORECAST_MODEL = envstr("SEJUK_RISK_FORECAST_MODEL", "blend") or "blend"
+SEJUK_RISK_FORECAST_TOP_SHARE = envfloat(
+    "SEJUK_RISK_FORECAST_TOP_SHARE", 0.01, minimum=0.0001, maximum=1
+)
+SEJUK_RISK_FORECAST_CELL_M = envint("SEJUK_RISK_FORECAST_CELL_M", 250, minimum=50)
+SEJUK_RISK_FORECAST_HISTORY_DAYS = envint("SEJUK_RISK_FORECAST_HISTORY_DAYS", 365, minimum=30)
+SEJUK_RISK_FORECAST_MIN_EVENTS = envint("SEJUK_RISK_FORECAST_MIN_EVENTS", 20, minimum=1)
 SEJUK_TELEGRAM_BOT_TOKEN = envstr("SEJUK_TELEGRAM_BOT_TOKEN", "") or ""
 if SEJUK_SENDERS not in ("record", "live"):
     raise ImproperlyConfigured("SEJUK_SENDERS must be 'record' or 'live'")

@@ -9,8 +9,11 @@ LOCALE = Path(__file__).resolve().parents[2] / "sejuk" / "locale" / "id" / "LC_M
 
 
 def _entries(po: str) -> list[tuple[str, str, bool]]:
+    """(msgid, msgstr, fuzzy) of the entries without a context (msgctxt)."""
     out = []
     for block in po.split("\n\n"):
+        if re.search(r"^msgctxt ", block, re.M):
+            continue
         fuzzy = "#, fuzzy" in block
         ids = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
         strs = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)

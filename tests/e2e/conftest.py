@@ -178,7 +178,7 @@ def demo_server() -> Iterator[DemoServer]:
     base_url = f"http://127.0.0.1:{port}/"
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sejuk", "demo", "--port", str(port)],
+        [sys.executable, "-m", "sejuk", "demo", "--port", str(port), "--skip-model"],
         env=env,
         cwd=state_dir,
         stdin=subprocess.DEVNULL,

@@ -22,7 +22,9 @@ from django.core.management.base import BaseCommand, CommandError
 from sejuk.accounts import audit
 from sejuk.core.demo import DEMO_PASSWORD, DemoError, load_demo_organisation
 from sejuk.fieldwork.demo import load_demo_fieldwork
+from sejuk.patrol.demo import load_demo_patrol
 from sejuk.reports.demo import load_demo_reports
+from sejuk.risk.demo import load_demo_risk
 from sejuk.territory.importers import import_territory
 from sejuk.territory.models import ImportRun
 from sejuk.territory.sources import SourceError, boundary_files
@@ -48,6 +50,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--workers", type=int, default=2, help="web worker processes (default 2)"
+        )
+        parser.add_argument(
+            "--skip-model",
+            action="store_true",
+            help="do not train the text classifier when it is missing (posts stay unclassified)",
         )
 
     def log(self, msg: str) -> None:
@@ -75,6 +82,11 @@ class Command(BaseCommand):
                 load_demo_fieldwork()
                 self.log("loading demo citizen reports")
                 load_demo_reports()
+                self.log("loading the early-warning demo and computing the index (Nov-Dec 2024)")
+                load_demo_risk(self.log)
+                self.log("planning the Polsek Johar Baru patrols for today and tomorrow")
+                load_demo_patrol()
+                self._monitoring(data, train=not opts["skip_model"])
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         self._print_logins(logins, port)
@@ -82,6 +94,31 @@ class Command(BaseCommand):
             self.log("prepared; not serving (--prepare-only)")
             return
         self._serve(port, opts["workers"])
+
+    def _monitoring(self, data: Path, *, train: bool) -> None:
+        """The fact-check archive's seed and, on first run, the text classifier."""
+        from sejuk.analytics.claims import ClaimFileError, read_pratiwi
+        from sejuk.monitoring.archive import import_claims
+        from sejuk.monitoring.models import FactCheck
+
+        seed = data / "nlp" / "pratiwi-hoax"
+        if not FactCheck.objects.exists() and seed.is_dir():
+            self.log("importing the fact-check archive seed (pratiwi-hoax, 600 texts)")
+            try:
+                import_claims(read_pratiwi(seed).claims, label=f"pratiwi:{seed.name}")
+            except ClaimFileError as exc:
+                self.log(f"fact-check seed not imported: {exc}")
+        if not train:
+            return
+        from sejuk.analytics.textclass import DataError
+        from sejuk.nlp.actions import ensure_classifier, model_dir
+
+        if not (model_dir() / "card.json").exists():
+            self.log(f"training the text classifier once (about a minute) into {model_dir()}")
+        try:
+            ensure_classifier()
+        except (FileNotFoundError, DataError) as exc:
+            self.log(f"text classifier not trained ({exc}); posts stay unclassified")
 
     def _territory(self, data: Path) -> None:
         codes = data / "wilayah" / "wilayah.sql"
@@ -144,6 +181,12 @@ class Command(BaseCommand):
         from sejuk.reports.tasks import ensure_scheduled
 
         ensure_scheduled()  # the SLA escalation check, every minute in the worker
+        from sejuk.risk.tasks import ensure_scheduled as ensure_risk_scheduled
+
+        ensure_risk_scheduled()  # the vulnerability index and its alerts, hourly
+        from sejuk.patrol.tasks import ensure_scheduled as ensure_plans_scheduled
+
+        ensure_plans_scheduled()  # tomorrow's patrol plans, every evening at 18:00
         self.log(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
         stopping = False
 
