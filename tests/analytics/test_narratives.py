@@ -31,7 +31,7 @@ from sejuk.analytics.narratives import (
     volume_trend,
 )
 
-POSTS = Path(__file__).resolve().parents[1] / "monitoring" / "data" / "posts.jsonl"
+POSTS = Path(__file__).resolve().parents[2] / "sejuk" / "monitoring" / "demo_data" / "posts.jsonl"
 UTC = dt.UTC
 T0 = dt.datetime(2024, 11, 24, 0, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@
   directory, so a model lying in ``var/`` never leaks in.
 * ``with_model`` points ``SEJUK_MODEL_DIR`` at a small text model trained once
   per session on 2,000 rows of the real Ibrohim & Budi corpus.
-* ``ingest_fixture`` ingests the hand-written posts in ``data/posts.jsonl``.
+* ``ingest_fixture`` ingests the hand-written posts in ``sejuk/monitoring/demo_data/posts.jsonl``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parent / "data"
-POSTS = DATA / "posts.jsonl"
+# The hand-written posts the demo also loads.
+POSTS = Path(__file__).resolve().parents[2] / "sejuk" / "monitoring" / "demo_data" / "posts.jsonl"
 
 
 @pytest.fixture(autouse=True)

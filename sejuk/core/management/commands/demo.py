@@ -108,17 +108,25 @@ class Command(BaseCommand):
                 import_claims(read_pratiwi(seed).claims, label=f"pratiwi:{seed.name}")
             except ClaimFileError as exc:
                 self.log(f"fact-check seed not imported: {exc}")
-        if not train:
-            return
-        from sejuk.analytics.textclass import DataError
-        from sejuk.nlp.actions import ensure_classifier, model_dir
+        if train:
+            from sejuk.analytics.textclass import DataError
+            from sejuk.nlp.actions import ensure_classifier, model_dir
 
-        if not (model_dir() / "card.json").exists():
-            self.log(f"training the text classifier once (about a minute) into {model_dir()}")
-        try:
-            ensure_classifier()
-        except (FileNotFoundError, DataError) as exc:
-            self.log(f"text classifier not trained ({exc}); posts stay unclassified")
+            if not (model_dir() / "card.json").exists():
+                self.log(f"training the text classifier once (about a minute) into {model_dir()}")
+            try:
+                ensure_classifier()
+            except (FileNotFoundError, DataError) as exc:
+                self.log(f"text classifier not trained ({exc}); posts stay unclassified")
+        from sejuk.monitoring.actions import ingest
+        from sejuk.monitoring.ingest import parse_jsonl
+        from sejuk.monitoring.models import Post
+
+        if not Post.objects.exists():
+            # Hand-written posts about Johar Baru around voting day (demo data, ours).
+            posts = Path(__file__).resolve().parents[3] / "monitoring" / "demo_data" / "posts.jsonl"
+            result = ingest(parse_jsonl(posts.read_bytes()), source="demo")
+            self.log(f"ingested {result.ingested} demo social-media posts")
 
     def _territory(self, data: Path) -> None:
         codes = data / "wilayah" / "wilayah.sql"
