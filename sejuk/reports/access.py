@@ -19,7 +19,6 @@ HANDLERS = (
 )
 # Roles that may see the reporter's name and contact (each view is audited).
 IDENTITY_ROLES = HANDLERS
-SUPERVISORS = (Role.KAPOLSEK, Role.POLSEK_STAFF, Role.KAPOLRES, Role.POLRES_STAFF)
 
 
 def visible_reports(user: User) -> QuerySet[Report]:
@@ -48,10 +47,6 @@ def can_see_reporter(user: User, report: Report) -> bool:
     if not has_role(user, *IDENTITY_ROLES):
         return False
     return visible_reports(user).filter(pk=report.pk).exists()
-
-
-def can_supervise(user: User) -> bool:
-    return has_role(user, *SUPERVISORS)
 
 
 # The people who work a case; the 110 operator logs calls, adds notes and

@@ -42,6 +42,7 @@ from sejuk.reports import actions, forms
 from sejuk.reports.access import (
     ACTION_ROLES,
     HANDLERS,
+    can_handle,
     can_see_reporter,
     role_allows,
     visible_reports,
@@ -70,7 +71,6 @@ RECENT_ENTRIES = 8
 # needed). A national deployment covers far more: then the map has none.
 PUBLIC_OUTLINE_LIMIT = 150
 PUBLIC_OUTLINE_CACHE_SECONDS = 600
-# The same text as the public API's status endpoints (sejuk.reports.api).
 
 # Who uses which staff page.
 OPERATOR_ROLES = (
@@ -145,6 +145,13 @@ def _form_errors(form, exc: actions.ReportError, aliases: dict | None = None) ->
         form.add_error(name if name in form.fields else None, message)
 
 
+def _id(value: str) -> int | None:
+    """A primary key typed into a query or form field: ASCII digits that fit
+    the database's integer, else None (``"²".isdigit()`` is true, yet ``int()``
+    refuses it, and SQLite overflows past 2**63)."""
+    return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
+
+
 def _page(request: HttpRequest, qs, size: int = PAGE_SIZE) -> Page:
     return Paginator(qs, size).get_page(request.GET.get("page"))
 
@@ -180,7 +187,7 @@ def _render(request: HttpRequest, template: str, ctx: dict, *, section: str, sta
     user = request.user
     ctx["rp"] = {
         "section": section,
-        "can_handle": has_role(user, *HANDLERS),
+        "can_handle": can_handle(user),
         "can_operate": has_role(user, *OPERATOR_ROLES),
         "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
     }
@@ -330,10 +337,10 @@ def operator(request: HttpRequest) -> HttpResponse:
         status = 422
     else:
         form = forms.OperatorForm(initial={"client_key": new_client_key()}, user=user)
-        if (pk := request.GET.get("saved", "")).isdigit():
+        if (pk := _id(request.GET.get("saved", ""))) is not None:
             saved = (
                 visible_reports(user)
-                .filter(pk=int(pk), created_by=user)
+                .filter(pk=pk, created_by=user)
                 .select_related("kelurahan__parent", "polsek", "assigned_officer", "merged_into")
                 .defer("kelurahan__geometry", "kelurahan__parent__geometry")
                 .first()
@@ -602,12 +609,12 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def notifications_read(request: HttpRequest) -> HttpResponse:
     qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
     if request.POST.get("all") != "1":
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        ids = [pk for i in request.POST.getlist("id") if (pk := _id(i)) is not None]
         qs = qs.filter(pk__in=ids)
     qs.update(read_at=timezone.now())
-    report = request.POST.get("report", "")
-    if report.isdigit():
-        return redirect("reports:detail", int(report))
+    report = _id(request.POST.get("report", ""))
+    if report is not None:
+        return redirect("reports:detail", report)
     return redirect("reports:notifications")
 
 

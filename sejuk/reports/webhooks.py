@@ -93,6 +93,13 @@ def _coord(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _count(value: object) -> int:
+    """A non-negative integer field of a payload (a size, a width); 0 when absent or malformed."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return max(value, 0)
+
+
 # --- WhatsApp --------------------------------------------------------------------
 
 
@@ -295,9 +302,9 @@ def _largest_photo(sizes: list) -> str | None:
         file_id = size.get("file_id")
         if not isinstance(file_id, str) or not file_id:
             continue
-        if int(size.get("file_size") or 0) > MAX_MEDIA_BYTES:
+        if _count(size.get("file_size")) > MAX_MEDIA_BYTES:
             continue
-        area = int(size.get("width") or 0) * int(size.get("height") or 0)
+        area = _count(size.get("width")) * _count(size.get("height"))
         if area > best_area:
             best, best_area = file_id, area
     return best

@@ -598,6 +598,23 @@ def test_notifications_page_and_mark_as_read(client_for, report, galur, tanahtin
     assert 'data-testid="unread-count"' not in c.get("/reports/notifications/").content.decode()
 
 
+@pytest.mark.parametrize("bad", ["9" * 30, "\u00b2", "-1", ""])
+def test_malformed_ids_in_notifications_and_operator_are_ignored_not_a_500(
+    client_for, report, galur, operator110, bad
+):
+    Notification.objects.filter(user=galur).delete()
+    n = Notification.objects.create(
+        user=galur, report=report, kind="new_report", text="Laporan baru", dedupe_key="t1"
+    )
+    c = client_for(galur)
+    r = c.post("/reports/notifications/read/", {"id": [bad, n.pk], "report": bad})
+    assert r.status_code == 302 and r["Location"] == "/reports/notifications/"
+    n.refresh_from_db()
+    assert n.read_at is not None
+    r = client_for(operator110).get("/reports/operator/", {"saved": bad})
+    assert r.status_code == 200
+
+
 # --- bounded queries ----------------------------------------------------------------------
 
 

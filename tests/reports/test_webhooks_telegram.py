@@ -254,6 +254,18 @@ def test_the_largest_photo_size_is_fetched_and_stored_without_gps(client, db, fe
         assert not has_gps_exif(f.read())
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [{"file_size": "besar"}, {"width": "lebar", "height": 2}, {"file_size": 1e400}, {"width": []}],
+)
+def test_malformed_photo_sizes_are_ignored_not_a_500(client, db, fetcher, bad):
+    converse(client, ["halo", "1", "Jalan Topaz", "Selebaran hoaks ditempel di pos ronda."])
+    photo = {"photo": [{"file_id": "AgACAgUAAxkBAAIFz", "width": 90, "height": 67, **bad}]}
+    replies = say(client, update(photo))
+    assert replies[0] == "Foto diterima (1/3)."
+    assert fetcher.asked == [("telegram", "AgACAgUAAxkBAAIFz")]
+
+
 # --- the live sender ---------------------------------------------------------------------
 
 
