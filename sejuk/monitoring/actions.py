@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import string
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -138,9 +139,7 @@ class _New:
     post: Post | None = None
 
 
-def ingest(
-    parsed: Parsed, *, source: str, unit: PoliceUnit | None = None, actor_label: str = ""
-) -> IngestResult:
+def ingest(parsed: Parsed, *, source: str, unit: PoliceUnit | None = None) -> IngestResult:
     """Store the good posts of ``parsed``; the result lists the bad lines.
 
     Each chunk of posts is one transaction, so a failure (or a stop) keeps
@@ -544,18 +543,22 @@ def validate_talking_points(data: object) -> dict[str, list[str]]:
             )
         for text in value:
             try:
-                text.format_map(_Blank())
-            except (ValueError, IndexError, KeyError) as exc:
+                fields = [f for _lit, *f in string.Formatter().parse(text) if f[0] is not None]
+            except ValueError as exc:
                 raise MonitoringError(
                     {"talking_points": _("%(text)s: %(error)s") % {"text": text[:60], "error": exc}}
                 ) from None
+            # Only {name}: attributes, indexes, conversions and widths would
+            # fail (or blow up) when the brief fills the template.
+            if any(not name.isidentifier() or spec or conv for name, spec, conv in fields):
+                raise MonitoringError(
+                    {
+                        "talking_points": _("%(text)s: placeholders are plain names like {wilayah}")
+                        % {"text": text[:60]}
+                    }
+                )
         out[key] = [v.strip() for v in value]
     return out
-
-
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return ""
 
 
 class _Fill(dict):
@@ -572,7 +575,7 @@ def talking_points(
         for text in table.get(cat, []):
             try:
                 line = text.format_map(_Fill(values))
-            except (ValueError, IndexError):
+            except (ValueError, IndexError, AttributeError, TypeError):
                 line = text
             if line not in seen:
                 seen.add(line)

@@ -13,6 +13,7 @@ from ninja.responses import Status
 
 from sejuk.monitoring import archive
 from sejuk.monitoring.access import can_read, visible_alerts, visible_narratives, visible_posts
+from sejuk.monitoring.forms import MAX_ID
 from sejuk.monitoring.models import MonitoringSettings
 
 router = Router(tags=["monitoring"])
@@ -129,7 +130,7 @@ def posts(
     q: str = Query("", max_length=200),
     kind: str = Query("", description="provocative, sara or flagged"),
     area: str = Query("", max_length=13),
-    narrative: int | None = None,
+    narrative: int | None = Query(None, ge=1, le=MAX_ID),
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     copies: bool = False,

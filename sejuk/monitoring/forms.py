@@ -13,6 +13,8 @@ PERIODS = [("1", _("last 24 hours")), ("3", _("last 3 days")), ("7", _("last 7 d
            ("30", _("last 30 days"))]  # fmt: skip
 KINDS = [("", _("all posts")), ("flagged", _("provocative or SARA")),
          ("provocative", _("provocative")), ("sara", _("SARA"))]  # fmt: skip
+# The largest BigAutoField id: a larger one in a filter overflows the database.
+MAX_ID = 2**63 - 1
 
 
 class NarrativeFilterForm(forms.Form):
@@ -32,7 +34,9 @@ class PostFilterForm(forms.Form):
     platform = forms.CharField(label=_("Platform"), required=False, max_length=30)
     author = forms.CharField(label=_("Author"), required=False, max_length=150)
     area = forms.ChoiceField(label=_("Kelurahan"), required=False)
-    narrative = forms.IntegerField(label=_("Narrative"), required=False, min_value=1)
+    narrative = forms.IntegerField(
+        label=_("Narrative"), required=False, min_value=1, max_value=MAX_ID
+    )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
