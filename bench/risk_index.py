@@ -159,7 +159,7 @@ def child(runs: int, seed: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from sejuk.risk.actions import compute_index
+    from sejuk.risk.actions import DAILY_FIELDS, DAILY_KEY, compute_index
     from sejuk.risk.db import upsert
     from sejuk.risk.indicators import current_spec
     from sejuk.risk.models import DailyRisk
@@ -193,22 +193,6 @@ def child(runs: int, seed: int) -> None:
     comps = spec.components
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
-    fields = [
-        "kelurahan",
-        "date",
-        "score",
-        "level",
-        "trend",
-        "static_points",
-        "signal_points",
-        "calendar_points",
-        "phase",
-        "assessed",
-        "contributions",
-        "inputs",
-        "spec_version",
-        "computed_at",
-    ]
 
     def rows(day):
         d = ops.adapt_datefield_value(day)
@@ -235,10 +219,10 @@ def child(runs: int, seed: int) -> None:
     for r in range(runs):
         day = dt.date(2024, 11, 1) + dt.timedelta(days=r)
         t = time.perf_counter()
-        upsert(DailyRisk, fields, ["kelurahan", "date"], rows(day))
+        upsert(DailyRisk, DAILY_FIELDS, DAILY_KEY, rows(day))
         out["insert"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        upsert(DailyRisk, fields, ["kelurahan", "date"], rows(day))
+        upsert(DailyRisk, DAILY_FIELDS, DAILY_KEY, rows(day))
         out["update"].append(time.perf_counter() - t)
     for r in range(runs):
         day = dt.date(2024, 12, 1) + dt.timedelta(days=r)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from sejuk.accounts.access import has_role, in_scope, scope_for
+from sejuk.accounts.access import Scope, has_role, in_scope, scope_for
 from sejuk.accounts.models import Role, User
 from sejuk.risk.models import Assessment, DailyRisk, Incident, RiskAlert, RiskRollup
 from sejuk.territory.models import PoliceUnit
@@ -33,6 +33,11 @@ ALERT_HANDLERS = (
     Role.KAPOLRES,
     Role.POLRES_STAFF,
 )
+
+
+def overlaps(scope: Scope, kode: str) -> bool:
+    """True when the area ``kode`` lies in the scope or holds part of it."""
+    return scope.covers(kode) or any(p.startswith(kode + ".") for p in scope.prefixes)
 
 
 def can_read(user: User) -> bool:

@@ -42,6 +42,7 @@ from sejuk.risk import access
 from sejuk.risk.db import upsert
 from sejuk.risk.indicators import current_spec
 from sejuk.risk.models import (
+    DAY_MIN,
     LEVEL_ORDER,
     AlertKind,
     AlertStatus,
@@ -64,6 +65,26 @@ log = logging.getLogger(__name__)
 # Contributions and inputs are stored with 4 decimals; the stored score is
 # the sum of the stored contributions, so the explanation adds up exactly.
 DECIMALS = 4
+
+# The DailyRisk columns written by the daily upsert, in the order of the rows
+# that _score_and_store yields (bench/risk_index.py writes the same shape).
+DAILY_FIELDS = [
+    "kelurahan",
+    "date",
+    "score",
+    "level",
+    "trend",
+    "static_points",
+    "signal_points",
+    "calendar_points",
+    "phase",
+    "assessed",
+    "contributions",
+    "inputs",
+    "spec_version",
+    "computed_at",
+]
+DAILY_KEY = ["kelurahan", "date"]
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -264,27 +285,7 @@ def _score_and_store(terr: Territory, day: dt.date, spec: IndexSpec) -> np.ndarr
                 now,
             )
 
-    upsert(
-        DailyRisk,
-        [
-            "kelurahan",
-            "date",
-            "score",
-            "level",
-            "trend",
-            "static_points",
-            "signal_points",
-            "calendar_points",
-            "phase",
-            "assessed",
-            "contributions",
-            "inputs",
-            "spec_version",
-            "computed_at",
-        ],
-        ["kelurahan", "date"],
-        rows(),
-    )
+    upsert(DailyRisk, DAILY_FIELDS, DAILY_KEY, rows())
     return level
 
 
@@ -832,6 +833,8 @@ def do_record_incident(user: User, data: IncidentInput) -> Incident:
         data.occurred_at = timezone.make_aware(data.occurred_at)
     if data.occurred_at > timezone.now() + dt.timedelta(minutes=5):
         errors["occurred_at"] = _("The time is in the future.")
+    elif data.occurred_at.date() < DAY_MIN:
+        errors["occurred_at"] = _("The time is before %(day)s.") % {"day": DAY_MIN}
     kode = data.kelurahan.strip()
     if not kode and data.lat is not None and "lat" not in errors:
         kode = kelurahan_index().locate(data.lat, data.lon) or ""

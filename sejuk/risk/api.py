@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from sejuk.core.forms import start_of_day
 from sejuk.risk import access, actions
 from sejuk.risk.explain import explain
-from sejuk.risk.models import AlertStatus, Incident, RiskAlert
+from sejuk.risk.models import DAY_MAX, DAY_MIN, AlertStatus, Incident, RiskAlert
 from sejuk.risk.signals import prefix_q
 from sejuk.territory.models import KODE_RE
 
@@ -375,9 +376,14 @@ def incidents(
             raise actions.RiskError({"kelurahan": "not a kode wilayah"})
         qs = qs.filter(prefix_q((kelurahan,), "kelurahan_id"))
     if since:
-        qs = qs.filter(
-            occurred_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-        )
+        if not DAY_MIN <= since <= DAY_MAX:
+            raise actions.RiskError(
+                {
+                    "since": _("Give a date between %(min)s and %(max)s.")
+                    % {"min": DAY_MIN, "max": DAY_MAX}
+                }
+            )
+        qs = qs.filter(occurred_at__gte=start_of_day(since))
     return [_incident_out(i) for i in qs.order_by("-occurred_at", "-id")[:limit]]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,8 @@ from sejuk.analytics.riskindex import IndexSpec
 from sejuk.core.forms import kelurahan_choices, kode_validator
 from sejuk.risk.indicators import label
 from sejuk.risk.models import (
+    DAY_MAX,
+    DAY_MIN,
     AlertKind,
     AlertStatus,
     IncidentKind,
@@ -21,6 +24,8 @@ from sejuk.risk.models import (
     Severity,
 )
 
+DAY_VALIDATORS = [MinValueValidator(DAY_MIN), MaxValueValidator(DAY_MAX)]
+
 
 class DayForm(forms.Form):
     """Which day and which part of the territory the map shows."""
@@ -28,6 +33,7 @@ class DayForm(forms.Form):
     date = forms.DateField(
         label=_("Date"),
         required=False,
+        validators=DAY_VALIDATORS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     area = forms.CharField(
@@ -184,11 +190,13 @@ class IncidentFilterForm(forms.Form):
     since = forms.DateField(
         label=_("From"),
         required=False,
+        validators=DAY_VALIDATORS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
         label=_("Until"),
         required=False,
+        validators=DAY_VALIDATORS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 

@@ -24,7 +24,7 @@ from sejuk.accounts import audit
 from sejuk.accounts.access import has_role, scope_for
 from sejuk.accounts.models import AuditAction, User
 from sejuk.risk import access
-from sejuk.risk.models import Incident, IncidentKind, IncidentSource
+from sejuk.risk.models import DAY_MIN, Incident, IncidentKind, IncidentSource
 from sejuk.territory.models import KODE_RE, Level, Wilayah
 
 COLUMNS = [
@@ -144,6 +144,8 @@ def import_incidents(
             occurred = _time(row["occurred_at"])
             if occurred > now + dt.timedelta(minutes=5):
                 problems.append(f"occurred_at {row['occurred_at']!r} is in the future")
+            elif occurred.date() < DAY_MIN:
+                problems.append(f"occurred_at {row['occurred_at']!r} is before {DAY_MIN}")
         except ValueError:
             problems.append(
                 f"occurred_at {row['occurred_at']!r} is not a date-time like 2024-11-27 14:30"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,6 +20,12 @@ class RiskLevel(models.TextChoices):
     SEDANG = "sedang", _("medium")
     TINGGI = "tinggi", _("high")
 
+
+# Days the app accepts (pages, API, commands, incident times): wide enough for
+# any real use, narrow enough that date arithmetic (a month back, a day ahead,
+# the conversion to UTC) cannot overflow.
+DAY_MIN = dt.date(2000, 1, 1)
+DAY_MAX = dt.date(2100, 12, 31)
 
 LEVEL_ORDER = {RiskLevel.RENDAH: 0, RiskLevel.SEDANG: 1, RiskLevel.TINGGI: 2}
 

@@ -18,10 +18,12 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sejuk.accounts.access import has_role, role_required, scope_for, visible_wilayah
+from sejuk.core.forms import start_of_day
 from sejuk.elections.models import Election
 from sejuk.risk import access, actions, forms
 from sejuk.risk.explain import explain, level_label, phase_label, top_reasons
@@ -58,9 +60,7 @@ def _elections_for(user):
     out = []
     for e in Election.objects.order_by("-voting_day").prefetch_related("wilayah"):
         codes = [w.kode for w in e.wilayah.all()]
-        if scope.everything or any(
-            scope.covers(c) or any(p.startswith(c + ".") for p in scope.prefixes) for c in codes
-        ):
+        if scope.everything or any(access.overlaps(scope, c) for c in codes):
             out.append(e)
     return out
 
@@ -86,7 +86,7 @@ def risk_map(request: HttpRequest) -> HttpResponse:
     area = form.value("area")
     level = form.value("level")
     scope = scope_for(user)
-    if area and not (scope.covers(area) or any(p.startswith(area + ".") for p in scope.prefixes)):
+    if area and not access.overlaps(scope, area):
         raise Http404("area outside your territory")
 
     rows_qs = access.visible_daily(user).filter(date=day)
@@ -190,8 +190,8 @@ def kelurahan_detail(request: HttpRequest, kode: str) -> HttpResponse:
         {"date": r.date, "score": r.score, "level": r.level, "height": round(100 * r.score / scale)}
         for r in history
     ]
-    start = timezone.make_aware(dt.datetime.combine(day - dt.timedelta(days=30), dt.time.min))
-    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    start = start_of_day(day - dt.timedelta(days=30))
+    end = start_of_day(day + dt.timedelta(days=1))
     incidents = list(
         access.visible_incidents(user)
         .filter(kelurahan_id=kode, occurred_at__gte=start, occurred_at__lt=end)
@@ -378,7 +378,12 @@ def alert_update(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.NotAllowed as exc:
         raise PermissionDenied(str(exc)) from None
     messages.success(request, _("Alert updated."))
-    return redirect(request.POST.get("next") or "risk:alerts")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "risk:alerts"
+    return redirect(next_url)
 
 
 # --- incidents ---------------------------------------------------------------------------
@@ -398,15 +403,9 @@ def incidents(request: HttpRequest) -> HttpResponse:
         if d["kelurahan"]:
             qs = qs.filter(prefix_q((d["kelurahan"],), "kelurahan_id"))
         if d["since"]:
-            qs = qs.filter(
-                occurred_at__gte=timezone.make_aware(dt.datetime.combine(d["since"], dt.time.min))
-            )
+            qs = qs.filter(occurred_at__gte=start_of_day(d["since"]))
         if d["until"]:
-            qs = qs.filter(
-                occurred_at__lt=timezone.make_aware(
-                    dt.datetime.combine(d["until"] + dt.timedelta(days=1), dt.time.min)
-                )
-            )
+            qs = qs.filter(occurred_at__lt=start_of_day(d["until"] + dt.timedelta(days=1)))
     page = Paginator(qs.order_by("-occurred_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

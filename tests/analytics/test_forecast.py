@@ -328,6 +328,19 @@ def test_kde_is_symmetric_and_forgets_events_older_than_its_window():
     assert kde.predict().sum() == 0.0
 
 
+def test_a_window_longer_than_the_history_costs_nothing_and_still_forgets():
+    area = line_area(7)
+    history = events_at(area, [10, 12], [3, 5])
+    huge = KernelDensity(bandwidth_m=250.0, window_days=10**15).fit(history, 13)
+    short = KernelDensity(bandwidth_m=250.0, window_days=5).fit(history, 13)
+    np.testing.assert_allclose(huge.predict(), short.predict())
+    # A window that reaches past the first event still drops it on time.
+    kde = KernelDensity(bandwidth_m=250.0, window_days=5).fit(events_at(area, [10], [3]), 11)
+    for _ in range(5):
+        kde.observe(np.array([], dtype=np.int64))
+    assert kde.predict().sum() == 0.0
+
+
 def test_prospective_hotspot_weights_by_week_and_cell_band():
     area = line_area(6)
     # One event on day 0 in cell 1; forecast for day 15: it is 2 whole weeks old.

@@ -133,3 +133,18 @@ def test_roles_without_risk_access_see_nothing(computed, client):
     assert client.get("/api/v1/risk/index").json()["results"] == []
     assert client.get(f"/api/v1/risk/kelurahan/{GALUR}").status_code == 404
     assert client.get("/api/v1/risk/alerts").json() == []
+
+
+def test_incidents_since_far_outside_the_calendar_is_a_422(db, now, client_for, kapolsek_jb):
+    r = client_for(kapolsek_jb).get("/api/v1/risk/incidents?since=0001-01-01")
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "since"]
+    assert client_for(kapolsek_jb).get("/api/v1/risk/incidents?since=2024-11-01").status_code == 200
+
+
+def test_an_incident_in_year_one_is_a_422_not_a_500(db, now, client_for, galur):
+    body = {"occurred_at": "0001-01-01T00:00:00", "kind": "clash", "kelurahan": GALUR}
+    r = client_for(galur).post("/api/v1/risk/incidents", body, content_type="application/json")
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"][0]["loc"] == ["body", "occurred_at"]
+    assert not Incident.objects.exists()

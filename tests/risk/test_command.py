@@ -61,6 +61,7 @@ def test_compute_several_days_oldest_first(db, now):
         (("--scope", "Galur"), "not a kode wilayah"),
         (("--scope", "31.99"), "no wilayah 31.99"),
         (("--days", "0"), "--days must be between 1 and"),
+        (("--date", "0001-01-01", "--days", "2"), "is outside 2000-01-01"),
     ],
 )
 def test_compute_refuses_bad_arguments_with_a_reason(db, args, message):
@@ -98,7 +99,8 @@ def test_a_bad_file_reports_every_problem_with_its_line_and_writes_nothing(db, n
         "a,2024-11-20 21:00,31.71.08.1003,clash,2,,\n"
         "b,yesterday,31.71.08.1003,clash,2,,\n"
         "c,2024-11-20 21:00,31.71.08.1003,picnic,5,,\n"
-        f"d,2024-11-20 21:00,{TANAH_TINGGI},clash,1,-6.1762,106.8554\n",
+        f"d,2024-11-20 21:00,{TANAH_TINGGI},clash,1,-6.1762,106.8554\n"
+        "e,0001-01-01T00:00+14:00,31.71.08.1003,clash,1,,\n",
         encoding="utf-8",
     )
     with pytest.raises(CommandError) as exc:
@@ -108,6 +110,7 @@ def test_a_bad_file_reports_every_problem_with_its_line_and_writes_nothing(db, n
     assert f"{bad}:3: occurred_at 'yesterday'" in text
     assert f"{bad}:4: kind 'picnic'" in text and f"{bad}:4: severity '5'" in text
     assert f"{bad}:5: the point" in text and "Galur" in text
+    assert f"{bad}:6: occurred_at '0001-01-01T00:00+14:00' is before 2000-01-01" in text
     assert not Incident.objects.exists()
 
 

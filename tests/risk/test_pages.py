@@ -217,3 +217,36 @@ def test_a_day_without_rows_says_so(db, now, client_for, galur):
     assert r.status_code == 200 and b'data-testid="not-computed"' in r.content
     r = client_for(galur).get(f"/risk/kelurahan/{GALUR}/")
     assert r.status_code == 200 and r.context["row"] is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/risk/?date=0001-01-01",
+        f"/risk/kelurahan/{GALUR}/?date=9999-12-31",
+        f"/risk/kelurahan/{GALUR}/?date=0001-01-01",
+        "/risk/incidents/?since=0001-01-01",
+        "/risk/incidents/?until=9999-12-31",
+    ],
+)
+def test_a_date_at_the_edge_of_the_calendar_is_ignored_not_a_500(
+    db, now, client_for, kapolsek_jb, url
+):
+    r = client_for(kapolsek_jb).get(url)
+    assert r.status_code == 200
+    assert not r.context["form"].is_valid()
+
+
+def test_alert_update_redirects_only_to_this_site(db, now, client_for, kapolsek_jb):
+    alert = RiskAlert.objects.create(
+        kind="level_up", kelurahan_id=GALUR, date=TODAY, level="tinggi", dedupe_key="n"
+    )
+    client = client_for(kapolsek_jb)
+    r = client.post(
+        f"/risk/alerts/{alert.pk}/", {"status": "acknowledged", "next": "https://evil.example/"}
+    )
+    assert r.status_code == 302 and r["Location"] == "/risk/alerts/"
+    r = client.post(
+        f"/risk/alerts/{alert.pk}/", {"status": "closed", "next": "/risk/alerts/?status=closed"}
+    )
+    assert r["Location"] == "/risk/alerts/?status=closed"

@@ -103,7 +103,11 @@ class _Window:
             np.add.at(self.total, old, -1.0)
 
     def load(self, day: np.ndarray, cell: np.ndarray, as_of: int) -> None:
-        bounds = np.searchsorted(day, np.arange(as_of - self.days, as_of + 1))
+        # Start at the first event when the window reaches further back: the
+        # days before it are empty, and a huge ``days`` must not allocate them.
+        first = int(day[0]) if len(day) else as_of
+        start = min(as_of, max(as_of - self.days, first))
+        bounds = np.searchsorted(day, np.arange(start, as_of + 1))
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             self.push(cell[a:b])
 

@@ -16,16 +16,19 @@ from sejuk.analytics.riskindex import IndexSpec, SpecError
 from sejuk.risk.actions import RiskError, compute_index, resolve_scope
 from sejuk.risk.incidents_csv import IncidentCsvError, import_incidents
 from sejuk.risk.indicators import configured_path, current_spec
-from sejuk.risk.models import AlertStatus, RiskAlert
+from sejuk.risk.models import DAY_MAX, DAY_MIN, AlertStatus, RiskAlert
 
 MAX_DAYS = 400
 
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--date {value!r} is not a date like 2024-11-27") from None
+    if not DAY_MIN <= day <= DAY_MAX:
+        raise CommandError(f"--date {value} is outside {DAY_MIN} .. {DAY_MAX}")
+    return day
 
 
 class Command(BaseCommand):
