@@ -26,6 +26,7 @@ from sejuk.patrol.models import (
     PlanSource,
     PlanStop,
     ScheduledEvent,
+    TravelMode,
 )
 from sejuk.territory.models import Officer
 
@@ -351,8 +352,8 @@ def do_replan(user: User, plan: PatrolPlan, *, seed: int = 0, **shift) -> Patrol
         end = shift.get("shift_end") or plan.shift_end
         if end <= start:
             errors["shift_end"] = _("The shift ends before it starts.")
-        if shift.get("mode") and shift["mode"] not in ("motorbike", "foot"):
-            errors["mode"] = "must be motorbike or foot"
+        if shift.get("mode") and shift["mode"] not in TravelMode.values:
+            errors["mode"] = f"must be one of {', '.join(TravelMode.values)}"
         if errors:
             raise PatrolError(errors)
         plan.shift_start, plan.shift_end = start, end
@@ -451,7 +452,7 @@ def do_mark_stop_done(
         raise PatrolError({"stop": _("This stop was removed from the plan.")})
     if (lat is None) != (lon is None):
         raise PatrolError({"lat": _("give both lat and lon, or neither")})
-    when = at or timezone.now()
+    when = field_actions._aware(at) or timezone.now()  # naive: Jakarta time, as in sync
     if timezone.localtime(when).date() != plan.day:
         raise PatrolError(
             {"at": _("A stop is marked done on the plan's day (%(day)s).") % {"day": plan.day}}

@@ -18,7 +18,7 @@ from ninja.responses import Status
 from sejuk.accounts.access import visible_officers
 from sejuk.fieldwork.access import visible_titik
 from sejuk.patrol import access, actions, tasks
-from sejuk.patrol.coverage import MAX_DAYS, coverage_report
+from sejuk.patrol.coverage import MAX_DAYS, MAX_REVISIT_DAYS, PeriodError, coverage_report
 from sejuk.patrol.models import PatrolPlan, PlanStop
 
 router = Router(tags=["patrol"])
@@ -232,7 +232,7 @@ def coverage(
     request,
     start: dt.date | None = None,
     days: int = Query(7, ge=1, le=MAX_DAYS),
-    revisit_days: int = Query(7, ge=1, le=60),
+    revisit_days: int = Query(7, ge=1, le=MAX_REVISIT_DAYS),
     kelurahan: str | None = None,
 ):
     user = request.auth
@@ -243,5 +243,8 @@ def coverage(
     if kelurahan:
         titik = titik.filter(kelurahan_id=kelurahan)
         plans = plans.filter(kelurahan_id=kelurahan)
-    report = coverage_report(titik, plans, start, days, revisit_days=revisit_days)
+    try:
+        report = coverage_report(titik, plans, start, days, revisit_days=revisit_days)
+    except PeriodError as exc:
+        raise actions.PatrolError({"start": str(exc)}) from None
     return report.as_dict()

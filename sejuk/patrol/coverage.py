@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sejuk.fieldwork.models import TitikRawan, Visit, Vulnerability
 from sejuk.patrol import prize
@@ -35,6 +36,14 @@ from sejuk.patrol.gather import kelurahan_risk_scores
 from sejuk.patrol.models import PatrolPlan, PlanStop
 
 MAX_DAYS = 62
+MAX_REVISIT_DAYS = 60
+#: Reports start on a day in this range (far outside it the date arithmetic overflows).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
+
+class PeriodError(ValueError):
+    """A period that cannot be reported: its message is meant for the user."""
 
 
 @dataclass
@@ -191,8 +200,15 @@ def coverage_report(
     ``plans`` (already scoped) of those days against the field log."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}, not {days}")
-    if revisit_days < 1:
-        raise ValueError(f"revisit_days must be at least 1, not {revisit_days}")
+    if not 1 <= revisit_days <= MAX_REVISIT_DAYS:
+        raise ValueError(
+            f"revisit_days must be between 1 and {MAX_REVISIT_DAYS}, not {revisit_days}"
+        )
+    if not FIRST_DAY <= start <= LAST_DAY:
+        raise PeriodError(
+            _("The period must start between %(first)s and %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        )
     end = start + dt.timedelta(days=days - 1)
     dates = [start + dt.timedelta(days=i) for i in range(days)]
     points = list(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,7 @@ from sejuk.accounts.models import User
 from sejuk.core.forms import kelurahan_filter_field
 from sejuk.fieldwork.access import visible_titik
 from sejuk.fieldwork.forms import FilterForm, _kelurahan_model_field
+from sejuk.patrol.coverage import FIRST_DAY, LAST_DAY, MAX_REVISIT_DAYS
 from sejuk.patrol.models import ScheduledEvent, TravelMode
 
 MAX_COVERAGE_DAYS = 31
@@ -43,7 +45,12 @@ class DayForm(FilterForm):
 class CoverageForm(FilterForm):
     """A period (start and number of days; default the last 7 days) and a kelurahan."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=_date_input())
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=_date_input(),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+    )
     days = forms.IntegerField(
         label=_("Days"),
         required=False,
@@ -55,7 +62,7 @@ class CoverageForm(FilterForm):
         label=_("Visit every (days)"),
         required=False,
         min_value=1,
-        max_value=60,
+        max_value=MAX_REVISIT_DAYS,
         widget=forms.NumberInput(attrs={"size": 3}),
     )
 

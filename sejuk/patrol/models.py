@@ -300,10 +300,6 @@ class PlanStop(models.Model):
         return f"{pos}{self.name}"
 
     @property
-    def is_done(self) -> bool:
-        return self.done_at is not None
-
-    @property
     def routed(self) -> bool:
         return self.sequence is not None
 

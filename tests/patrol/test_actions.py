@@ -277,3 +277,17 @@ def test_events_outside_the_territory_are_404(demo_week, kapolsek_gambir, kapols
     client_for(kapolsek_jb)
     assert c.post(f"/patrol/events/{e.pk}/delete/").status_code == 302
     assert not ScheduledEvent.objects.filter(pk=e.pk).exists()
+
+
+def test_a_done_time_without_a_zone_offset_is_jakarta_time(plan, galur, client_for):
+    stop = plan.routed_stops().first()
+    r = client_for(galur).post(
+        f"/api/v1/patrol/stops/{stop.pk}/done",
+        {"at": "2024-11-18T10:30:00"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    stop.refresh_from_db()
+    assert stop.done_at is not None
+    visit = Visit.objects.get(pk=r.json()["visit_id"])
+    assert visit.checkin_at == dt.datetime(2024, 11, 18, 10, 30, tzinfo=WIB)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from sejuk.fieldwork.models import Activity, ActivityKind, TitikCategory, TitikRawan, Visit
-from sejuk.patrol.coverage import coverage_report
+from sejuk.patrol.coverage import PeriodError, coverage_report
 from sejuk.patrol.models import PatrolPlan, PlanSource, PlanStop
 
 from .conftest import GALUR, TANAH_TINGGI, WIB, officer_of
@@ -187,3 +189,24 @@ def test_bad_periods_are_refused(db):
         coverage_report(
             TitikRawan.objects.none(), PatrolPlan.objects.none(), MON, 7, revisit_days=0
         )
+    with pytest.raises(ValueError, match="revisit_days"):
+        coverage_report(
+            TitikRawan.objects.none(), PatrolPlan.objects.none(), MON, 7, revisit_days=61
+        )
+    with pytest.raises(PeriodError):
+        coverage_report(TitikRawan.objects.none(), PatrolPlan.objects.none(), dt.date.max, 1)
+
+
+@pytest.mark.parametrize("start", ["9999-12-30", "0001-01-01"])
+def test_a_start_day_out_of_range_is_a_clear_error_not_a_500(db, kapolsek_jb, client_for, start):
+    c = client_for(kapolsek_jb)
+    r = c.get("/api/v1/patrol/coverage", {"start": start, "days": 7, "revisit_days": 60})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "start"]
+    # The page ignores the bad filter (like every invalid filter) and shows the default.
+    page = c.get("/patrol/coverage/", {"start": start, "days": 7, "revisit": 60})
+    assert page.status_code == 200
+    with pytest.raises(CommandError, match="1900-01-01"):
+        call_command("patrol", "coverage", "--start", start)
+    with pytest.raises(CommandError, match="--revisit-days"):
+        call_command("patrol", "coverage", "--revisit-days", "100000000000")

@@ -84,10 +84,6 @@ class Evaluator:
     def feasible(self, officer: int, route: Sequence[int]) -> bool:
         return self.schedule(officer, route) is not None
 
-    def end_time(self, officer: int, route: Sequence[int]) -> float | None:
-        result = self.schedule(officer, route)
-        return None if result is None else result[1]
-
     def repair(self, officer: int, route: list[int]) -> list[int]:
         """Drop optional visits until the route is feasible (rarely needed: the
         integer model is conservative). Late points go first, then the cheapest."""

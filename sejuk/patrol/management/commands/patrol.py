@@ -13,7 +13,7 @@ from django.utils import timezone
 from sejuk.accounts import audit
 from sejuk.fieldwork.models import TitikRawan
 from sejuk.patrol import actions, tasks
-from sejuk.patrol.coverage import MAX_DAYS, coverage_report
+from sejuk.patrol.coverage import MAX_DAYS, MAX_REVISIT_DAYS, PeriodError, coverage_report
 from sejuk.patrol.models import PatrolPlan, PlanSource
 from sejuk.territory.models import KODE_RE, PoliceUnit, kode_range
 
@@ -146,8 +146,8 @@ class Command(BaseCommand):
         days = opts["days"]
         if not 1 <= days <= MAX_DAYS:
             raise CommandError(f"--days must be between 1 and {MAX_DAYS}")
-        if opts["revisit_days"] < 1:
-            raise CommandError("--revisit-days must be at least 1")
+        if not 1 <= opts["revisit_days"] <= MAX_REVISIT_DAYS:
+            raise CommandError(f"--revisit-days must be between 1 and {MAX_REVISIT_DAYS}")
         start = (
             _day(opts["start"])
             if opts.get("start")
@@ -159,7 +159,10 @@ class Command(BaseCommand):
         if codes:
             titik = titik.filter(_area_q("kelurahan_id", codes))
             plans = plans.filter(_area_q("kelurahan_id", codes))
-        report = coverage_report(titik, plans, start, days, revisit_days=opts["revisit_days"])
+        try:
+            report = coverage_report(titik, plans, start, days, revisit_days=opts["revisit_days"])
+        except PeriodError as exc:
+            raise CommandError(str(exc)) from None
         if opts["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
             return
