@@ -141,6 +141,14 @@ def test_load_ibrohim_accepts_the_corpus_folder_and_a_limit(data):
             b"HS_Other,HS_Weak,HS_Moderate,HS_Strong\nhalo,2,0,0,0,0,0,0,0,0,0,0,0\n",
             r":2: a label is not 0 or 1",
         ),
+        (b"\nTweet,HS\n", r":1: expected the columns Tweet,HS,Abusive"),  # blank first line
+        (
+            b"Tweet,HS,Abusive,HS_Individual,HS_Group,HS_Religion,HS_Race,HS_Physical,HS_Gender,"
+            b"HS_Other,HS_Weak,HS_Moderate,HS_Strong\n"
+            + b"x" * 200_000
+            + b",0,0,0,0,0,0,0,0,0,0,0,0\n",
+            r":2: field larger than field limit",
+        ),
     ],
 )
 def test_a_broken_corpus_file_gets_file_and_line(tmp_path, content, message):
@@ -265,6 +273,17 @@ def test_training_is_deterministic_for_a_seed(data):
     c = train_model(data, seed=4, limit=800, refit=False)
     assert np.array_equal(a.coef_, b.coef_) and a.thresholds == b.thresholds
     assert not np.array_equal(a.coef_, c.coef_)  # another seed, another held-out split
+
+
+def test_training_on_a_tiny_corpus_works_or_says_it_is_too_small(data, tmp_path):
+    # 10 rows hold too few of each (HS, abusive) class to stratify: the split falls back.
+    assert train_model(data, limit=10, refit=False).card["data"]["rows_after_deduplication"] == 10
+    (tmp_path / "re_dataset.csv").write_bytes(
+        b"Tweet,HS,Abusive,HS_Individual,HS_Group,HS_Religion,HS_Race,HS_Physical,HS_Gender,"
+        b"HS_Other,HS_Weak,HS_Moderate,HS_Strong\n"
+    )
+    with pytest.raises(DataError, match="0 distinct text.*at least 10"):
+        train_model(tmp_path)
 
 
 def test_ensure_model_trains_once_then_loads(data, tmp_path):

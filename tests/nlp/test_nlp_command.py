@@ -114,6 +114,25 @@ def test_classify_gives_bad_lines_an_error_line_and_still_runs_the_rest(model_di
     assert error is not None and "9 of 11 line(s) could not be classified" in error
 
 
+def test_lines_json_cannot_parse_get_an_error_line_not_a_traceback(model_dir):
+    payload = b"\n".join(
+        [
+            b'{"id": ' + b"9" * 5000 + b', "text": "angka panjang"}',  # over int_max_str_digits
+            b"[" * 100_000 + b"]" * 100_000,  # nested past the recursion limit
+            b'{"id": ' + b"9" * 5000 + b', "text": "caf\xe9"}',  # salvaging this id fails too
+            b'{"id": "ok", "text": "halo"}',
+        ]
+    )
+    results, error = classify(model_dir, payload + b"\n")
+    assert results[:3] == [
+        {"id": None, "line": 1, "error": "not JSON: a number is too long"},
+        {"id": None, "line": 2, "error": "not JSON: nested too deeply"},
+        {"id": None, "line": 3, "error": "not valid UTF-8 (byte 5021)"},
+    ]
+    assert results[3]["id"] == "ok" and "scores" in results[3]
+    assert "3 of 4" in error
+
+
 def test_over_long_texts_and_lines_are_refused_without_losing_the_next(model_dir):
     payload = (
         b'{"id": "x", "text": "'
@@ -190,6 +209,21 @@ def test_evaluate_prints_fold_holdout_and_post_metrics_and_updates_the_card(data
     assert result["targets"]["hate_speech_fold_f1_mean"]["met"] is None
     card = json.loads((model_dir / "card.json").read_text())
     assert card["evaluation"]["folds"]["f1_mean"] == result["folds"]["f1_mean"]
+
+
+@pytest.mark.parametrize("verb", ["train", "evaluate"])
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--seed", "-1"], "--seed must be between 0 and 4294967295"),
+        (["--seed", str(2**32)], "--seed must be between 0 and 4294967295"),
+        (["--limit", "0"], "--limit must be at least 10"),
+        (["--limit", "-5"], "--limit must be at least 10"),
+    ],
+)
+def test_train_and_evaluate_refuse_bad_seeds_and_limits(data, verb, option, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("nlp", verb, "--data", str(data), *option, stderr=StringIO())
 
 
 @pytest.mark.parametrize("folds", ["7", "a,b", ""])

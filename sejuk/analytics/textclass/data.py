@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +85,6 @@ _SOURCE_INDEX: dict[str, int] = {
 
 CORPUS_FILE = "re_dataset.csv"
 SLANG_FILE = "new_kamusalay.csv"
-ABUSIVE_FILE = "abusive.csv"
 CORPUS_SOURCE = (
     "Ibrohim & Budi (2019), Multi-label Hate Speech and Abusive Language Detection in "
     "Indonesian Twitter, ALW3; okkyibrohim/id-multi-label-hate-speech-and-abusive-language-"
@@ -181,11 +182,14 @@ def read_labelled_csv(path: str | Path, *, limit: int | None = None) -> Corpus:
         raise DataError(f"{path}: cannot read: {exc.strerror}") from None
     # Latin-1 never fails to decode; the tweets' UTF-8 was stored as literal escapes.
     reader = csv.reader(io.StringIO(raw.decode("latin-1"), newline=""))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise DataError(f"{path}:1: {exc}") from None
     if header is None:
         raise DataError(f"{path}:1: empty file")
     header = [h.strip().lstrip("\ufeff") for h in header]
-    if header[0] != "Tweet" or any(c not in header for c in SOURCE_COLUMNS):
+    if not header or header[0] != "Tweet" or any(c not in header for c in SOURCE_COLUMNS):
         raise DataError(
             f"{path}:1: expected the columns Tweet,{','.join(SOURCE_COLUMNS)}; got {','.join(header)}"
         )
@@ -194,7 +198,7 @@ def read_labelled_csv(path: str | Path, *, limit: int | None = None) -> Corpus:
     rows: list[list[int]] = []
     lines: list[int] = []
     religion, race = positions[4], positions[5]
-    for row in reader:
+    for row in _rows(reader, path):
         line = reader.line_num
         if not row:
             continue
@@ -215,6 +219,18 @@ def read_labelled_csv(path: str | Path, *, limit: int | None = None) -> Corpus:
         bad = int(np.argwhere((y != 0) & (y != 1))[0, 0])
         raise DataError(f"{path}:{lines[bad]}: a label is not 0 or 1")
     return Corpus(texts, y, lines, str(path))
+
+
+def _rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The reader's rows, a malformed one (e.g. a field over the csv size limit) a DataError."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataError(f"{path}:{reader.line_num}: {exc}") from None
+        yield row
 
 
 def load_ibrohim(data_dir: str | Path, *, limit: int | None = None) -> Corpus:

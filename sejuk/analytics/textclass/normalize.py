@@ -38,7 +38,7 @@ import csv
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -515,19 +515,3 @@ def load_slang(path: str | Path) -> dict[str, str]:
             )
         out[row[0].strip().lower()] = row[1].strip()
     return out
-
-
-def load_word_list(path: str | Path) -> list[str]:
-    """Read a one-word-a-line list with a header line (the corpus' ``abusive.csv``)."""
-    path = Path(path)
-    try:
-        lines = path.read_bytes().decode("latin-1").splitlines()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the word list: {exc.strerror}") from None
-    return [w.strip().lower() for w in lines[1:] if w.strip()]
-
-
-def normalize_many(texts: Iterable[str], normalizer: Normalizer | None = None) -> list[str]:
-    """:func:`normalize` over many texts."""
-    norm = normalizer or _DEFAULT
-    return [norm(t) for t in texts]

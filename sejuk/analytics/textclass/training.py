@@ -52,6 +52,7 @@ from .model import Progress, TextClassifier
 from .normalize import load_slang
 
 HOLDOUT_FRACTION = 0.2
+MIN_TRAINING_TEXTS = 10  # enough for a held-out part and a training part
 # Published positive-class F1 for HS on the five folds (IndoBERTweet paper, mean of 5).
 PUBLISHED_FOLD_F1 = {"mBERT": 0.851, "IndoBERT": 0.868, "IndoBERTweet": 0.884}
 TARGETS = {
@@ -154,7 +155,11 @@ def _stratified_split(corpus: Corpus, fraction: float, seed: int) -> tuple[np.nd
     index = np.arange(len(corpus))
     strata = corpus.label("hate_speech") * 2 + corpus.label("abusive")
     counts = np.bincount(strata, minlength=4)
-    stratify = strata if counts[counts > 0].min() >= 2 else None
+    classes = int((counts > 0).sum())
+    # scikit-learn can stratify only if each part has room for one row of every stratum.
+    n_held = int(np.ceil(fraction * len(index)))
+    can_stratify = counts[counts > 0].min() >= 2 and min(n_held, len(index) - n_held) >= classes
+    stratify = strata if can_stratify else None
     train, held = train_test_split(index, test_size=fraction, random_state=seed, stratify=stratify)
     return np.sort(train), np.sort(held)
 
@@ -223,6 +228,10 @@ def train_model(
     source = Path(corpus.source)
     slang = load_corpus_slang(data_dir)
     unique = deduplicate(corpus)
+    if len(unique) < MIN_TRAINING_TEXTS:
+        raise DataError(
+            f"{source}: {len(unique)} distinct text(s); training needs at least {MIN_TRAINING_TEXTS}"
+        )
     train_idx, held_idx = _stratified_split(unique, holdout, seed)
     train, held = unique.subset(train_idx), unique.subset(held_idx)
     steps_per_fit = len(params.get("labels", LABELS)) + 1

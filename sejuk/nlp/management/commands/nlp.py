@@ -39,6 +39,8 @@ from sejuk.nlp.actions import model_dir as default_model_dir
 
 DEFAULT_MAX_CHARS = 100_000
 DEFAULT_BATCH = 256
+MIN_LIMIT = 10
+MAX_SEED = 2**32 - 1  # what numpy and scikit-learn accept as a random state
 
 
 def default_data_dir() -> Path:
@@ -46,6 +48,16 @@ def default_data_dir() -> Path:
     if not data_dir:
         raise CommandError("no --data given and SEJUK_DATA_DIR is not set")
     return Path(data_dir)
+
+
+def check_seed_and_limit(opts: dict[str, Any]) -> tuple[int, int | None]:
+    """``(seed, limit)`` of ``train``/``evaluate``, or a CommandError."""
+    seed, limit = opts["seed"], opts.get("limit")
+    if not 0 <= seed <= MAX_SEED:
+        raise CommandError(f"--seed must be between 0 and {MAX_SEED}, got {seed}")
+    if limit is not None and limit < MIN_LIMIT:
+        raise CommandError(f"--limit must be at least {MIN_LIMIT}")
+    return seed, limit
 
 
 def read_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[int, bytes, int, bool]]:
@@ -165,14 +177,12 @@ class Command(BaseCommand):
     def _train(self, opts: dict[str, Any]) -> None:
         data_dir = opts.get("data") or default_data_dir()
         out = opts.get("out") or default_model_dir()
-        limit = opts.get("limit")
-        if limit is not None and limit < 10:
-            raise CommandError("--limit must be at least 10")
+        seed, limit = check_seed_and_limit(opts)
         bar = ProgressBar(sys.stderr, "training")
         try:
             model = train_model(
                 data_dir,
-                seed=opts["seed"],
+                seed=seed,
                 limit=limit,
                 progress=bar,
                 refit=not opts["no_refit"],
@@ -258,7 +268,7 @@ class Command(BaseCommand):
 
     def _evaluate(self, opts: dict[str, Any]) -> None:
         data_dir = opts.get("data") or default_data_dir()
-        seed, limit = opts["seed"], opts.get("limit")
+        seed, limit = check_seed_and_limit(opts)
         folds = parse_folds(opts["folds"])
         model_dir: Path | None = opts.get("model")
         model = None
@@ -300,15 +310,21 @@ class Command(BaseCommand):
         result["targets"] = targets_met(result)
         if model is not None and model_dir is not None and not opts["no_card"]:
             model.card["evaluation"] = result
-            model.save(model_dir)
+            try:
+                model.save(model_dir)
+            except OSError as exc:
+                raise CommandError(f"cannot update the model card in {model_dir}: {exc}") from None
         self.stdout.write(json.dumps(result))
 
     def _speed(self, model: TextClassifier, model_dir: Path | None, texts: list[str]) -> dict:
-        if model_dir is not None:
-            return measure_classify(model_dir, texts)
-        with tempfile.TemporaryDirectory(prefix="sejuk-textclass-") as tmp:
-            model.save(Path(tmp) / "model")
-            return measure_classify(Path(tmp) / "model", texts)
+        try:
+            if model_dir is not None:
+                return measure_classify(model_dir, texts)
+            with tempfile.TemporaryDirectory(prefix="sejuk-textclass-") as tmp:
+                model.save(Path(tmp) / "model")
+                return measure_classify(Path(tmp) / "model", texts)
+        except RuntimeError as exc:  # the measuring process failed; its stderr is in the message
+            raise CommandError(str(exc)) from None
 
 
 def parse_folds(value: str) -> list[int]:
@@ -340,6 +356,10 @@ def parse_line(raw: bytes, max_chars: int) -> tuple[Any, str | None, str | None]
         item = json.loads(stripped)
     except json.JSONDecodeError as exc:
         return None, None, f"not JSON: {exc.msg} at column {exc.colno}"
+    except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
+        return None, None, "not JSON: a number is too long"
+    except RecursionError:
+        return None, None, "not JSON: nested too deeply"
     if not isinstance(item, dict):
         return (
             None,
@@ -371,7 +391,7 @@ def _salvage_id(text: str) -> Any:
         return None
     try:
         return json.loads(match.group(1))
-    except json.JSONDecodeError:
+    except ValueError:  # JSONDecodeError, or an integer too long to convert
         return None
 
 
