@@ -62,7 +62,9 @@ def envfloat(
         value = float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
-    if value != value or (minimum is not None and value < minimum):
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a finite number")
+    if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={raw} must be at least {minimum}")
     if maximum is not None and value > maximum:
         raise ImproperlyConfigured(f"{name}={raw} must be at most {maximum}")

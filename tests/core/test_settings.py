@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from sejuk.lib.env import envbool, envint, envlist, envstr
+from sejuk.lib.env import envbool, envfloat, envint, envlist, envstr
 
 
 def test_envbool_accepts_common_spellings_and_rejects_typos(monkeypatch):
@@ -26,6 +26,17 @@ def test_envint_validates(monkeypatch):
     monkeypatch.setenv("X_INT", "0")
     with pytest.raises(ImproperlyConfigured, match="at least 1"):
         envint("X_INT", 5, minimum=1)
+
+
+def test_envfloat_validates(monkeypatch):
+    assert envfloat("X_FLOAT", 0.5) == 0.5
+    monkeypatch.setenv("X_FLOAT", "0.02")
+    assert envfloat("X_FLOAT", 0.5, minimum=0.0001, maximum=1) == 0.02
+    for raw, message in (("abc", "not a number"), ("nan", "not a finite"), ("inf", "not a finite"),
+                         ("0", "at least 0.0001"), ("2", "at most 1")):  # fmt: skip
+        monkeypatch.setenv("X_FLOAT", raw)
+        with pytest.raises(ImproperlyConfigured, match=message):
+            envfloat("X_FLOAT", 0.5, minimum=0.0001, maximum=1)
 
 
 def test_file_variants_and_lists(monkeypatch, tmp_path):
