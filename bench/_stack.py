@@ -95,11 +95,15 @@ def server_env(
 
 
 class Server:
-    """``sejuk demo --prepare-only`` then gunicorn on 127.0.0.1:<free port>.
+    """``sejuk demo --prepare-only`` then a WSGI server on 127.0.0.1:<free port>.
 
-    ``gunicorn_args`` follow ``--bind`` (workers, threads, ...); ``extra_env``
-    is added to the server's environment; ``stop_timeout`` is how long a
-    graceful stop (SIGTERM) may take before the session is killed.
+    ``kind`` is ``gunicorn`` (``gunicorn_args`` follow ``--bind``: workers,
+    threads, ...) or ``granian`` (``granian_args`` follow the bind options:
+    ``--workers``, ``--blocking-threads``, ...), the server ``sejuk demo``
+    runs. ``extra_env`` is added to the server's environment;
+    ``stop_timeout`` is how long a graceful stop (SIGTERM) may take before the
+    session is killed. The server runs in its own session: ``pids()`` are its
+    processes (master and workers), whatever their command lines.
     """
 
     def __init__(
@@ -108,9 +112,15 @@ class Server:
         database_url: str | None,
         gunicorn_args: Sequence[str] = ("--workers", "2", "--threads", "4"),
         *,
+        kind: str = "gunicorn",
+        granian_args: Sequence[str] = ("--workers", "2", "--blocking-threads", "4"),
         extra_env: dict[str, str] | None = None,
         stop_timeout: float = 30,
     ):
+        if kind not in ("gunicorn", "granian"):
+            raise BenchError(f"unknown server {kind!r}: gunicorn or granian")
+        self.kind = kind
+        self.granian_args = list(granian_args)
         self.state_dir = state_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -118,7 +128,7 @@ class Server:
         self.gunicorn_args = list(gunicorn_args)
         self.stop_timeout = stop_timeout
         self.proc: subprocess.Popen | None = None
-        self.log_path = state_dir / "gunicorn.log"
+        self.log_path = state_dir / f"{kind}.log"
         self._log_file = None
 
     def prepare(self) -> float:
@@ -139,18 +149,17 @@ class Server:
 
     def start(self, timeout: float = 90) -> None:
         self._log_file = open(self.log_path, "wb")  # noqa: SIM115
+        if self.kind == "granian":
+            cmd = [sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws",
+                   "--host", "127.0.0.1", "--port", str(self.port), *self.granian_args,
+                   "sejuk.wsgi:application"]  # fmt: skip
+        else:
+            cmd = [sys.executable, "-m", "gunicorn", "sejuk.wsgi:application",
+                   "--bind", f"127.0.0.1:{self.port}", *self.gunicorn_args,
+                   # Several gunicorns on one machine would share ~/.gunicorn/gunicorn.ctl.
+                   "--no-control-socket"]  # fmt: skip
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "sejuk.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                *self.gunicorn_args,
-                # Several gunicorns on one machine would share ~/.gunicorn/gunicorn.ctl.
-                "--no-control-socket",
-            ],
+            cmd,
             env=self.env,
             cwd=REPO_ROOT,
             stdout=self._log_file,
@@ -160,7 +169,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise BenchError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
+                raise BenchError(
+                    f"{self.kind} exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 c.request("GET", "/healthz")
@@ -177,7 +188,7 @@ class Server:
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # graceful: gunicorn lets requests in flight finish
+            proc.send_signal(signal.SIGTERM)  # graceful: requests in flight finish
             try:
                 proc.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
@@ -187,6 +198,20 @@ class Server:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+
+    def pids(self) -> list[int]:
+        """The server's processes: every process of its session."""
+        if self.proc is None:
+            return []
+        out = []
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    if int((d / "stat").read_text().rsplit(")", 1)[1].split()[3]) == self.proc.pid:
+                        out.append(int(d.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        return out
 
     def log_text(self) -> str:
         try:

@@ -128,12 +128,15 @@ PUBLIC_LIMITS_ENV = {
 
 
 class Server(_stack.Server):
-    """``sejuk demo --prepare-only`` then gunicorn (gthread) on 127.0.0.1:<free port>."""
+    """``sejuk demo --prepare-only`` then granian (or gunicorn gthread) on 127.0.0.1:<free port>."""
 
-    def __init__(self, state_dir: Path, database_url: str | None, workers: int, threads: int):
+    def __init__(self, state_dir: Path, database_url: str | None, workers: int, threads: int,
+                 kind: str = "granian"):  # fmt: skip
         gunicorn_args = ["--worker-class", "gthread", "--workers", str(workers),
                          "--threads", str(threads), "--backlog", "2048", "--graceful-timeout", "30"]  # fmt: skip
-        super().__init__(state_dir, database_url, gunicorn_args,
+        granian_args = ["--workers", str(workers), "--blocking-threads", str(threads),
+                        "--backlog", "2048", "--workers-kill-timeout", "30", "--log-level", "warning"]  # fmt: skip
+        super().__init__(state_dir, database_url, gunicorn_args, kind=kind, granian_args=granian_args,
                          extra_env=PUBLIC_LIMITS_ENV, stop_timeout=45)  # fmt: skip
         self.workers, self.threads = workers, threads
         self.worker: subprocess.Popen | None = None
@@ -476,13 +479,13 @@ def wait_quiet(max_wait: float, threshold: float = 15.0) -> float:
 
 
 class CpuMeter:
-    """Machine CPU busy and where it went: gunicorn, the bench's PostgreSQL backends, wrk, other."""
+    """Machine CPU busy and where it went: the web server, the bench's PostgreSQL backends, wrk, other."""
 
-    def __init__(self, port: int, db_name: str | None, worker_pid: int | None = None):
-        self.bind, self.db, self.worker_pid = f"127.0.0.1:{port}", db_name, worker_pid
+    def __init__(self, server_pids: list[int], db_name: str | None, worker_pid: int | None = None):
+        self.server_pids, self.db, self.worker_pid = set(server_pids), db_name, worker_pid
 
     def _ours(self) -> tuple[float, float, float]:
-        gun = _proc_cpu(lambda pid, cmd: "sejuk.wsgi" in cmd and self.bind in cmd)
+        gun = _proc_cpu(lambda pid, cmd: pid in self.server_pids)
         pg = (
             _proc_cpu(lambda pid, cmd: cmd.startswith("postgres:") and f" {self.db} " in cmd)
             if self.db
@@ -510,7 +513,7 @@ class CpuMeter:
         return {
             "cores": cpus,
             "machine_busy_pct": round(100 * busy_s / (wall * cpus), 1),
-            "gunicorn_pct": pct(gun),
+            "web_pct": pct(gun),
             "postgres_pct": pct(pg),
             "worker_pct": pct(wk),
             "wrk_pct": pct(wrk),
@@ -542,26 +545,16 @@ SPY_GROUPS = (
 
 
 class PySpy:
-    """``py-spy record`` on each gunicorn worker during the measured run."""
+    """``py-spy record`` on each web server worker during the measured run."""
 
-    def __init__(self, exe: str, port: int, out_dir: Path):
-        self.exe, self.bind, self.out_dir = exe, f"127.0.0.1:{port}", out_dir
+    def __init__(self, exe: str, server: _stack.Server, out_dir: Path):
+        self.exe, self.server, self.out_dir = exe, server, out_dir
         self.procs: list[tuple[subprocess.Popen, Path]] = []
 
     def _workers(self) -> list[int]:
-        pids = []
-        for d in Path("/proc").iterdir():
-            if not d.name.isdigit():
-                continue
-            try:
-                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                pcmd = (Path("/proc") / str(ppid) / "cmdline").read_bytes().decode(errors="replace")
-            except (OSError, ValueError, IndexError):
-                continue
-            if "sejuk.wsgi" in cmd and self.bind in cmd and self.bind in pcmd.replace("\0", " "):
-                pids.append(int(d.name))
-        return pids
+        """The server's processes except its master (the session leader)."""
+        lead = self.server.proc.pid if self.server.proc else None
+        return [pid for pid in self.server.pids() if pid != lead]
 
     def start(self, seconds: int) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -994,6 +987,12 @@ def print_profile(p: dict) -> None:
 # --- main ---------------------------------------------------------------------------------------------------
 
 
+def server_label(args) -> str:
+    if args.server == "granian":
+        return f"granian {args.workers} workers x {args.threads} blocking threads"
+    return f"gunicorn gthread {args.workers} workers x {args.threads} threads"
+
+
 def run(args) -> int:
     database_url, backend = _stack.database_url_from(args.database_url)
     wrk = ensure_wrk(not args.no_install)
@@ -1004,7 +1003,7 @@ def run(args) -> int:
         if pg:
             pg.create()
         db_url = pg.url if pg else None
-        server = Server(state_dir, db_url, args.workers, args.threads)
+        server = Server(state_dir, db_url, args.workers, args.threads, args.server)
         log(f"{backend}: preparing the demo database in {state_dir}")
         prep_s = server.prepare()
         kel = load_kelurahan(db_url, state_dir)
@@ -1014,7 +1013,7 @@ def run(args) -> int:
         n_text = sum(1 for p in payloads if p["by_text"])
         log(
             f"prepared in {prep_s:.1f} s; {len(payloads)} payloads over {len({p['kode'] for p in payloads})} "
-            f"kelurahan ({n_text} by address text); starting gunicorn on {server.base} "
+            f"kelurahan ({n_text} by address text); starting {args.server} on {server.base} "
             f"({args.workers} workers x {args.threads} threads)"
         )
         server.start()
@@ -1033,15 +1032,15 @@ def run(args) -> int:
             f"measured run {args.duration} s, {args.connections} connections "
             f"(machine {busy_before} % busy just before, without our load)"
         )
-        meter = CpuMeter(server.port, pg.name if pg else None,
+        meter = CpuMeter(server.pids(), pg.name if pg else None,
                          server.worker.pid if server.worker else None)  # fmt: skip
-        spy = PySpy(args.py_spy, server.port, state_dir / "py-spy") if args.py_spy else None
+        spy = PySpy(args.py_spy, server, state_dir / "py-spy") if args.py_spy else None
         main = run_wrk(wrk, url, payload_file, state_dir / "main", f"{run_tag}-m", threads=args.wrk_threads,
                        connections=args.connections, seconds=args.duration, meter=meter, spy=spy)  # fmt: skip
         phases.append(main)
         server.stop_web()
         # The worker finishes intake (duplicates, notifications) of the last batches.
-        drain_meter = CpuMeter(server.port, pg.name if pg else None,
+        drain_meter = CpuMeter([], pg.name if pg else None,
                                server.worker.pid if server.worker else None)  # fmt: skip
         drain_meter.start()
         drain_s = wait_drained(db_url, state_dir)
@@ -1061,8 +1060,7 @@ def run(args) -> int:
         target_met = rps >= TARGET_RPS and lat["p99"] < TARGET_P99_MS and non2xx == 0
 
         print(
-            f"== intake bench: {backend}, gunicorn gthread {args.workers} workers x {args.threads} "
-            f"threads, wrk {args.wrk_threads} threads x {args.connections} connections, "
+            f"== intake bench: {backend}, {server_label(args)}, wrk {args.wrk_threads} threads x {args.connections} connections, "
             f"{args.warmup} s warm-up + {args.duration} s, seed {args.seed} =="
         )
         print(main["text"].rstrip())
@@ -1089,7 +1087,7 @@ def run(args) -> int:
         cpu = main["cpu"]
         print(
             f"CPU during the measured run ({cpu['cores']} cores; 100 % = one core): machine busy "
-            f"{cpu['machine_busy_pct']} % of all cores; gunicorn {cpu['gunicorn_pct']} %, postgres backends "
+            f"{cpu['machine_busy_pct']} % of all cores; {args.server} {cpu['web_pct']} %, postgres backends "
             f"{cpu['postgres_pct']} %, intake worker {cpu['worker_pct']} %, wrk {cpu['wrk_pct']} %, "
             f"everything else {cpu['other_pct']} %"
             + (
@@ -1098,7 +1096,7 @@ def run(args) -> int:
                 else ""
             )
         )
-        ours = (cpu["gunicorn_pct"] + cpu["postgres_pct"] + cpu["worker_pct"]) / 100  # cores
+        ours = (cpu["web_pct"] + cpu["postgres_pct"] + cpu["worker_pct"]) / 100  # cores
         cpu_ms = 1000 * ours / rps if rps else float("nan")
         print(
             "after the run: the worker finished pending intake in "
@@ -1106,7 +1104,7 @@ def run(args) -> int:
             + f" (worker {drain_cpu['worker_pct']} %, postgres {drain_cpu['postgres_pct']} % of one core meanwhile)"
         )
         print(
-            f"CPU cost: {cpu_ms:.1f} ms of CPU (gunicorn + postgres + intake worker) per report; so 2 idle cores "
+            f"CPU cost: {cpu_ms:.1f} ms of CPU (web server + postgres + intake worker) per report; so 2 idle cores "
             f"(less wrk) could do at most ~{(cpu['cores'] - cpu['wrk_pct'] / 100) * 1000 / cpu_ms:.0f} "
             f"reports/s; the target needs <= {1000 * cpu['cores'] / TARGET_RPS:.1f} ms per report"
         )
@@ -1148,7 +1146,7 @@ def run(args) -> int:
         spied = spy.report() if spy else None
         if spied:
             print(
-                f"== py-spy --gil on the gunicorn workers during the measured run: {spied['samples']} "
+                f"== py-spy --gil on the {args.server} workers during the measured run: {spied['samples']} "
                 f"samples of the thread holding the GIL (200 Hz), i.e. Python CPU time; share of "
                 f"samples whose stack contains (inclusive, groups overlap): =="
             )
@@ -1179,7 +1177,7 @@ def run(args) -> int:
         summary = {
             "bench": "intake",
             "backend": backend,
-            "gunicorn": f"gthread {args.workers}x{args.threads}",
+            "server": server_label(args),
             "wrk": f"{args.wrk_threads}t/{args.connections}c",
             "duration_s": round(secs, 2),
             "requests": main["requests"],
@@ -1228,9 +1226,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=10, help="warm-up seconds (default 10)")
     ap.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     ap.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
-    ap.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    ap.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                    help="WSGI server (default granian, as sejuk demo runs)")  # fmt: skip
+    ap.add_argument("--workers", type=int, default=None,
+                    help="server processes (default: granian 2, gunicorn 3)")  # fmt: skip
     ap.add_argument(
-        "--threads", type=int, default=2, help="gunicorn threads per worker (default 2)"
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per process (granian --blocking-threads, default 4; gunicorn, default 2)",
     )
     ap.add_argument("--pool", type=int, default=6000, help="distinct payloads (default 6000)")
     ap.add_argument("--text-share", type=float, default=0.3, help="share without coordinates")
@@ -1254,6 +1258,10 @@ def main(argv: list[str] | None = None) -> int:
     if args._profile_child:
         profile_child(args._profile_child, args.seed, Path(args._payloads), Path(args._out))
         return 0
+    if args.workers is None:
+        args.workers = 2 if args.server == "granian" else 3
+    if args.threads is None:
+        args.threads = 4 if args.server == "granian" else 2
     if args.duration < 1 or args.connections < 1 or args.workers < 1 or args.threads < 1:
         ap.error("--duration, --connections, --workers and --threads must be at least 1")
     return _stack.run_main(lambda: run(args), "bench/intake.py")

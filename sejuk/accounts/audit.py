@@ -196,8 +196,46 @@ def _diff(before: dict | None, after: dict) -> dict[str, list]:
     return changes
 
 
+def defer_create(instance: models.Model) -> None:
+    """Skip the automatic "create" entry when ``instance`` is inserted.
+
+    For hot insert paths (citizen report intake) whose caller writes the entry
+    later, in a batch, with ``created_entry``: the row carries what that needs
+    (see ``Report.intake_meta``), so the entry cannot be lost, only delayed."""
+    instance._audit_deferred = True
+
+
+def created_entry(
+    instance: models.Model, *, actor: Actor, at: dt.datetime | None = None
+) -> AuditEntry:
+    """The unsaved "create" entry of a registered ``instance`` (see ``defer_create``)."""
+    e = entry(
+        AuditAction.CREATE,
+        object_type=_label(instance),
+        object_id=instance.pk,
+        object_repr=str(instance),
+        changes=_diff(None, _field_values(instance, _REGISTRY[type(instance)])),
+        actor=actor,
+    )
+    if at is not None:
+        e.at = at
+    return e
+
+
+def actor_from_dict(data: dict | None) -> Actor:
+    """An ``Actor`` stored as ``dataclasses.asdict``; unknown keys are ignored."""
+    data = data or {}
+    return Actor(
+        user_id=data.get("user_id") if isinstance(data.get("user_id"), int) else None,
+        username=str(data.get("username") or ""),
+        role=str(data.get("role") or ""),
+        ip=str(data["ip"]) if data.get("ip") else None,
+        source=str(data.get("source") or ""),
+    )
+
+
 def _on_post_save(sender, instance, created, raw=False, **kwargs):
-    if raw:
+    if raw or (created and getattr(instance, "_audit_deferred", False)):
         return
     exclude = _REGISTRY[sender]
     after = _field_values(instance, exclude)

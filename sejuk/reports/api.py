@@ -248,7 +248,7 @@ def _out(r: Report, events: bool = False) -> dict:
                 "note": e.note,
                 "public": e.public,
             }
-            for e in r.events.all()
+            for e in r.timeline()
         ]
     return out
 

@@ -9,6 +9,9 @@ class ReportsConfig(AppConfig):
         from sejuk.accounts import audit
         from sejuk.reports.models import Report, SlaPolicy, StreetAlias
 
-        audit.register(Report, exclude=("reporter_name_enc", "reporter_contact_enc", "updated_at"))
+        audit.register(
+            Report,
+            exclude=("reporter_name_enc", "reporter_contact_enc", "updated_at", "intake_meta"),
+        )
         audit.register(SlaPolicy)
         audit.register(StreetAlias)

@@ -174,6 +174,12 @@ class Report(models.Model):
     # Set at intake; cleared by actions.process_intake once duplicates are
     # merged and the unit notified (in the worker, seconds later).
     intake_pending = models.BooleanField(default=False)
+    # Written with the report at intake, emptied by process_intake: what the
+    # worker needs to write the "created" event and the audit entry in its
+    # batch ("at", the audit "actor", the event's "label", "note" and "data";
+    # see created_event). Keeping them in the report's own row makes intake a
+    # single INSERT, and they can never be lost, only delayed by seconds.
+    intake_meta = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -197,6 +203,42 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def intake_time(self) -> dt.datetime:
+        """When intake stored the report (``received_at`` may be the phoned-in time)."""
+        try:
+            at = dt.datetime.fromisoformat(str((self.intake_meta or {})["at"]))
+        except (KeyError, TypeError, ValueError):
+            return self.received_at
+        return at if timezone.is_aware(at) else timezone.make_aware(at, dt.UTC)
+
+    def created_event(self) -> ReportEvent | None:
+        """The "created" event intake owes this report (unsaved), or None.
+
+        ``process_intake`` saves it; until then the timelines show it as is."""
+        meta = self.intake_meta or {}
+        if "at" not in meta:
+            return None
+        data = meta.get("data")
+        return ReportEvent(
+            report=self,
+            at=self.intake_time(),
+            kind=EventKind.CREATED,
+            actor_id=self.created_by_id,
+            actor_label=str(meta.get("label") or "")[:150],
+            note=str(meta.get("note") or ""),
+            public=True,
+            data=data if isinstance(data, dict) else {},
+        )
+
+    def timeline(self, *, public_only: bool = False) -> list[ReportEvent]:
+        """Events, oldest first, with the "created" event intake has not written yet."""
+        qs = self.events.filter(public=True) if public_only else self.events.all()
+        events = sorted(qs, key=lambda e: (e.at, e.pk or 0))
+        owed = self.created_event()
+        if owed is not None and not any(e.kind == EventKind.CREATED for e in events):
+            events.insert(0, owed)
+        return events
 
     def can_move_to(self, status: str) -> bool:
         return status in TRANSITIONS.get(self.status, set())

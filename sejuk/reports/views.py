@@ -442,7 +442,7 @@ def _detail_page(
         for a in offered
     ]
     labels = dict(Status.choices)
-    events = list(r.events.all())
+    events = r.timeline()
     for e in events:
         e.from_label = labels.get(e.from_status, e.from_status)
         e.to_label = labels.get(e.to_status, e.to_status)

@@ -160,6 +160,86 @@ def test_reports_of_the_same_place_time_and_topic_merge_into_one_case_and_unmerg
     assert second.merged_into_id is None
 
 
+def test_intake_is_one_insert_and_the_worker_writes_the_created_event_and_audit_entry(client, db):
+    body = {
+        "category": "intimidation",
+        "description": "Warga RT 05 diancam agar memilih calon tertentu.",
+        "lat": -6.1762,
+        "lon": 106.8554,
+        "reporter_contact": "0812 1111 2222",
+    }
+    r = client.post("/api/v1/reports", body, content_type="application/json",
+                    REMOTE_ADDR="10.1.2.3")  # fmt: skip
+    assert r.status_code == 201, r.content
+    report = Report.objects.get(ticket=r.json()["ticket"])
+    # Stored, not yet processed: the event and the entry are owed, not lost.
+    assert report.intake_pending and report.intake_meta["actor"]["ip"] == "10.1.2.3"
+    assert not report.events.exists()
+    assert not AuditEntry.objects.filter(object_type="reports.report", object_id=str(report.pk))
+    owed = report.timeline()
+    assert [e.kind for e in owed] == [EventKind.CREATED] and owed[0].pk is None
+    public = client.get(f"/api/v1/reports/status/{report.ticket}").json()
+    assert [e["text"] for e in public["events"]] == ["Laporan diterima."]
+
+    assert actions.process_intake() == 1
+    assert actions.process_intake() == 0
+    report.refresh_from_db()
+    assert not report.intake_pending and report.intake_meta == {}
+    (created,) = report.events.all()
+    assert created.kind == EventKind.CREATED and created.public and created.actor_id is None
+    assert created.data["routing"] == "gps" and created.note == owed[0].note
+    assert created.at == owed[0].at  # the time of intake, not of the worker's batch
+    (entry,) = AuditEntry.objects.filter(object_type="reports.report", object_id=str(report.pk))
+    assert entry.action == "create" and entry.ip == "10.1.2.3" and entry.source == "api"
+    assert entry.at == created.at
+    assert entry.changes["ticket"] == [None, report.ticket]
+    assert entry.changes["kelurahan"] == [None, "31.71.08.1003"]
+    assert not {"intake_meta", "reporter_contact_enc", "reporter_name_enc"} & set(entry.changes)
+    assert [e["text"] for e in client.get(f"/api/v1/reports/status/{report.ticket}").json()[
+        "events"]] == ["Laporan diterima."]  # fmt: skip
+
+
+def test_an_operator_entry_is_audited_as_the_operator(db, kapolsek_jb):
+    from sejuk.accounts import audit
+
+    data = ReportInput(channel="call_110", category="crowd", kelurahan="31.71.08.1003",
+                       description="Penelepon: massa berkumpul di depan kantor kelurahan.")  # fmt: skip
+    with audit.acting_as(audit.actor_for_user(kapolsek_jb, ip="10.9.9.9", source="web")):
+        report = create_report(data, actor=kapolsek_jb)
+    assert report.timeline()[0].actor_label == kapolsek_jb.display_name()
+    actions.process_intake()
+    (created,) = report.events.all()
+    assert created.actor_id == kapolsek_jb.pk
+    entry = AuditEntry.objects.get(object_type="reports.report", object_id=str(report.pk))
+    assert (entry.actor_id, entry.actor_username, entry.ip) == (
+        kapolsek_jb.pk, kapolsek_jb.username, "10.9.9.9"
+    )  # fmt: skip
+
+
+def test_a_repeated_key_inside_a_callers_transaction_keeps_that_transaction_usable(
+    make_report, galur
+):
+    from django.db import transaction
+
+    first = make_report(client_key="wa:abc123")
+    with transaction.atomic():
+        again = make_report(client_key="wa:abc123")
+        galur.refresh_from_db()  # the caller's transaction still works
+    assert again.pk == first.pk and getattr(again, "already_existed", False)
+    assert Report.objects.filter(client_key="wa:abc123").count() == 1
+
+
+def test_a_pending_report_stored_without_intake_meta_gets_no_second_created_event(make_report):
+    r = make_report()
+    # As stored before intake_meta existed: its event was written with it.
+    Report.objects.filter(pk=r.pk).update(intake_meta={})
+    from sejuk.reports.models import ReportEvent
+
+    ReportEvent.objects.create(report=r, kind=EventKind.CREATED, public=True)
+    actions.process_intake()
+    assert r.events.filter(kind=EventKind.CREATED).count() == 1
+
+
 def test_duplicates_within_one_intake_batch_merge_into_the_earliest(make_report):
     reports = [
         make_report(reporter_contact=f"08123400{i:04d}", description=f"Spanduk dirobek, saksi {i}.")

@@ -1,0 +1,33 @@
+"""Rate-limit counters: atomic counting; on PostgreSQL an UNLOGGED table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from sejuk.accounts import ratelimit
+
+
+def test_hits_count_per_key_and_window(db):
+    now = dt.datetime(2024, 11, 27, 8, 0, 30, tzinfo=dt.UTC)
+    got = [ratelimit.hit_many([("ip:10.0.0.1", 3600), ("phone:x", 86400)], now=now)
+           for _ in range(3)]  # fmt: skip
+    assert got[-1] == {"ip:10.0.0.1": 3, "phone:x": 3}
+    # The next hourly window starts again; the daily one goes on.
+    later = now + dt.timedelta(hours=1)
+    assert ratelimit.hit_many([("ip:10.0.0.1", 3600), ("phone:x", 86400)], now=later) == {
+        "ip:10.0.0.1": 1,
+        "phone:x": 4,
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL table storage")
+def test_counters_skip_the_write_ahead_log_on_postgresql(db):
+    # Hot per-IP rows must not wait for a WAL flush on every public request.
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = 'accounts_ratelimitbucket'"
+        )
+        assert cur.fetchone()[0] == "u"
