@@ -11,6 +11,10 @@ admin.site.site_header = "Sejuk"
 admin.site.site_title = "Sejuk"
 
 urlpatterns = [
+    # The public intake paths first: an election-day surge resolves them on every request.
+    path("api/v1/", api.urls),
+    path("webhooks/monitoring", include("sejuk.monitoring.webhook_urls")),
+    path("webhooks/", include("sejuk.reports.webhook_urls")),
     path("", core_views.home, name="home"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
@@ -28,8 +32,5 @@ urlpatterns = [
     path("patrol/", include("sejuk.patrol.urls")),
     path("lapor/", include("sejuk.reports.public_urls")),
     path("monitoring/", include("sejuk.monitoring.urls")),
-    path("webhooks/monitoring", include("sejuk.monitoring.webhook_urls")),
-    path("webhooks/", include("sejuk.reports.webhook_urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
 ]

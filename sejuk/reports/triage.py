@@ -56,7 +56,16 @@ NOW = (
 )
 
 
-def _has(text: str, words) -> str | None:
+@lru_cache(maxsize=16)
+def _any_of(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")")
+
+
+def _has(text: str, words: tuple[str, ...]) -> str | None:
+    """The first of ``words`` (in list order) that starts a word of ``text``."""
+    # One compiled search settles the common case (no match) at intake rates.
+    if not _any_of(words).search(text):
+        return None
     for w in words:
         if re.search(rf"\b{re.escape(w)}", text):
             return w
