@@ -183,9 +183,11 @@ class AuditEntry(models.Model):
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_username = models.CharField(max_length=150, blank=True)
     actor_role = models.CharField(max_length=20, blank=True)
-    action = models.CharField(max_length=20, choices=AuditAction.choices, db_index=True)
-    object_type = models.CharField(max_length=100, blank=True, db_index=True)
-    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # Indexed: at, actor_id and (object_type, object_id, at), the ways the log is
+    # read; every further index would cost each of the many inserts.
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=300, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)

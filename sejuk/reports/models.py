@@ -82,7 +82,7 @@ class SlaPolicy(models.Model):
 
 
 class Report(models.Model):
-    ticket = models.CharField(max_length=12, unique=True, editable=False)
+    ticket = models.CharField(max_length=12, editable=False)  # unique: see Meta
     channel = models.CharField(max_length=10, choices=Channel.choices)
     category = models.CharField(max_length=20, choices=Category.choices)
     description = models.TextField()
@@ -123,7 +123,7 @@ class Report(models.Model):
         db_index=False,
     )
     # Denormalised kode for scoping: the kelurahan, else the triage unit's territory.
-    scope_kode = models.CharField(max_length=13, blank=True, db_index=True)
+    scope_kode = models.CharField(max_length=13, blank=True)
     assigned_officer = models.ForeignKey(
         "territory.Officer",
         null=True,
@@ -137,7 +137,7 @@ class Report(models.Model):
     anonymous = models.BooleanField(default=False)
     reporter_name_enc = models.TextField(blank=True)
     reporter_contact_enc = models.TextField(blank=True)
-    reporter_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    reporter_hash = models.CharField(max_length=64, blank=True)
 
     # Clocks. received_at never changes (re-routing must not hide lateness).
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -158,14 +158,13 @@ class Report(models.Model):
     rejection_reason = models.TextField(blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.CharField(max_length=500, blank=True)
-    archived = models.BooleanField(default=False, db_index=True)
+    archived = models.BooleanField(default=False)
     client_key = models.CharField(
         max_length=64,
         blank=True,
         null=True,
-        unique=True,
         help_text=_("idempotency key from the channel"),
-    )
+    )  # unique: see Meta
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -183,7 +182,19 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        # Every index costs each intake INSERT and each intake UPDATE. Unique
+        # and plain indexes are declared here rather than with unique=True or
+        # db_index=True on the fields, which on PostgreSQL add a second
+        # "varchar_pattern_ops" index per text column for LIKE 'x%' queries
+        # that nothing here runs (tickets, keys and hashes are matched exactly;
+        # scopes by range). No index on "archived": its queries go by status.
+        constraints = [
+            models.UniqueConstraint(fields=["ticket"], name="report_ticket_unique"),
+            models.UniqueConstraint(fields=["client_key"], name="report_client_key_unique"),
+        ]
         indexes = [
+            models.Index(fields=["scope_kode"], name="report_scope_kode"),
+            models.Index(fields=["reporter_hash"], name="report_reporter_hash"),
             models.Index(
                 fields=["received_at"],
                 condition=models.Q(intake_pending=True),

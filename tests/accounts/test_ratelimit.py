@@ -31,3 +31,18 @@ def test_counters_skip_the_write_ahead_log_on_postgresql(db):
             "SELECT relpersistence FROM pg_class WHERE relname = 'accounts_ratelimitbucket'"
         )
         assert cur.fetchone()[0] == "u"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL index definitions")
+def test_hot_tables_carry_no_like_twin_indexes(db):
+    # Every intake writes a report and (in the worker's batch) an audit entry:
+    # the "varchar_pattern_ops" twins Django adds for unique/db_index text
+    # columns would cost each insert and serve no query of these tables.
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT tablename, indexname FROM pg_indexes WHERE tablename IN "
+            "('reports_report', 'accounts_auditentry') AND indexdef LIKE '%%pattern_ops%%'"
+        )
+        assert cur.fetchall() == []
+        cur.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'accounts_auditentry'")
+        assert cur.fetchone()[0] == 4  # pk, at, actor_id, (object_type, object_id, at)
