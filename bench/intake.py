@@ -15,12 +15,14 @@ What it does:
 
 1. Starts the real stack: a fresh ``SEJUK_STATE_DIR`` (temporary directory),
    ``python -m sejuk demo --prepare-only`` (real DKI Jakarta territory, demo
-   organisation of Polres Metro Jakarta Pusat), then gunicorn on a free port of
-   127.0.0.1 with gthread workers, ``--workers 3 --threads 2`` by default: the
-   request path is CPU-bound Python (one GIL per process), so a process per
-   core plus one, with a second thread each to overlap the ~1/3 of a request
-   spent waiting for the database; on PostgreSQL this beat 2x4, 2x2, 4x1 and
-   2x8 on this 2-core machine. With ``--database-url postgres://...`` (or
+   organisation of Polres Metro Jakarta Pusat), then the web server ``sejuk
+   demo`` runs, granian (``--interface wsgi``), on a free port of 127.0.0.1,
+   ``--workers 2 --threads 4`` (granian's ``--blocking-threads``) by default:
+   the request path is CPU-bound Python (one GIL per process), so a process
+   per core, with threads to overlap the database waits. ``--server
+   gunicorn`` runs gunicorn gthread instead (default 3 workers x 2 threads,
+   its best layout here), for comparison. Then the intake worker
+   (``sejuk db_worker``), whose CPU is counted too. With ``--database-url postgres://...`` (or
    ``$DATABASE_URL``) it first creates a fresh database ``sejuk_bench_<hex>``
    on that server and drops it at the end; without one it runs on the
    embedded SQLite database. The public rate limits are raised for the run
@@ -43,23 +45,26 @@ What it does:
    closed loop: each connection sends its next report when the previous one
    is answered). Every request carries a unique ``client_key`` (the
    idempotency key), and the script records every key it sent and every
-   (status, ticket) it read. CPU use during the run is split between gunicorn,
-   the PostgreSQL backends of the bench database, wrk and everything else.
-4. Stops gunicorn gracefully (requests in flight finish), then COUNTS ROWS in
+   (status, ticket) it read. CPU use during the run is split between the web
+   server (every process of its session), the PostgreSQL backends of the
+   bench database, the intake worker, wrk and everything else.
+4. Stops the web server gracefully, waits until the worker has finished
+   intake (no report pending), then COUNTS ROWS in
    the database (sqlite3 / psycopg): for the bench's rows ``count(*)``,
    ``count(distinct client_key)`` and ``count(distinct ticket)`` must be equal;
    every 201 ticket must be exactly one row (none lost); every row must be a
    key that was sent; rows whose response wrk never read (requests in flight
    when wrk's clock ran out) are counted and may be at most the number of
-   connections. Each report must have exactly one "created" event, and every
+   connections. Each report must have exactly one "created" event (written by
+   the worker's batch), and every
    point must have been routed to the kelurahan it was drawn in.
 5. Where the time goes. ``--py-spy EXE`` samples the workers (``--gil``: the
    Python CPU time) during the measured run and prints the share of samples in
    each step. ``--profile N``, after the load run, sends N more reports
    in-process through Django's test client (one thread), with every SQL query
    timed and attributed to the step that ran it (rate limit, validation,
-   routing, triage, SLA, ticket, encryption, insert, audit, event, duplicate
-   search, commit, notifications), and cProfile's top functions.
+   routing, triage, SLA, ticket, encryption, insert, commit), and cProfile's
+   top functions.
 
 Exit status: 0 the data is right and no 5xx; 1 reports lost or duplicated (or
 mis-routed); 3 the data is right but the server answered 5xx or logged
@@ -541,6 +546,7 @@ SPY_GROUPS = (
     ("ninja (parse, validate, render)", "ninja/"),
     ("Django handler + middleware", "django/core/handlers/"),
     ("gunicorn (HTTP parsing, sockets)", "gunicorn/"),
+    ("granian (WSGI glue; its HTTP is native)", "granian/"),
 )
 
 
