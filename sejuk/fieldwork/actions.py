@@ -39,6 +39,7 @@ from sejuk.fieldwork.models import (
     TitikRawan,
     Visit,
 )
+from sejuk.lib.times import as_utc
 from sejuk.territory.locate import kelurahan_index
 from sejuk.territory.models import Level, Officer, Wilayah
 
@@ -108,15 +109,6 @@ class SyncResult:
         return self.status == "created"
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    if timezone.is_naive(value):
-        # A phone without a zone offset is on Jakarta time.
-        value = timezone.make_aware(value, timezone.get_default_timezone())
-    return value.astimezone(dt.UTC)
-
-
 def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat() if value else None
 
@@ -146,8 +138,8 @@ def _normalise(user: User, p: dict) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if p.get("kind") not in ActivityKind.values:
         errors["kind"] = f"must be one of {', '.join(ActivityKind.values)}"
-    started = _aware(p.get("started_at"))
-    ended = _aware(p.get("ended_at"))
+    started = as_utc(p.get("started_at"))
+    ended = as_utc(p.get("ended_at"))
     if started is None:
         errors["started_at"] = "required"
     elif started > timezone.now() + dt.timedelta(hours=1):
@@ -291,7 +283,7 @@ def _save_children(
         have[t.pk] = Visit.objects.create(
             activity=activity,
             titik=t,
-            checkin_at=_aware(v.get("checkin_at")) or activity.started_at,
+            checkin_at=as_utc(v.get("checkin_at")) or activity.started_at,
             checkin_lat=v.get("lat"),
             checkin_lon=v.get("lon"),
             accuracy_m=v.get("accuracy_m"),
@@ -363,7 +355,7 @@ def do_sync_activity(user: User, payload: dict) -> SyncResult:
     visits = list(payload.get("visits") or [])
     complaints = list(payload.get("complaints") or [])
     _validate_children(device["kelurahan"], visits, complaints)
-    edited_at = _aware(payload.get("client_edited_at")) or timezone.now()
+    edited_at = as_utc(payload.get("client_edited_at")) or timezone.now()
 
     with transaction.atomic():
         activity = Activity.objects.select_for_update().filter(client_uuid=key).first()

@@ -19,6 +19,7 @@ from sejuk.accounts import audit
 from sejuk.accounts.models import AuditAction, User
 from sejuk.fieldwork import actions as field_actions
 from sejuk.fieldwork.models import ActivityKind, Visit
+from sejuk.lib.times import as_utc
 from sejuk.patrol import access, gather, planning, prize
 from sejuk.patrol.models import (
     OfficerPatrolSettings,
@@ -452,7 +453,7 @@ def do_mark_stop_done(
         raise PatrolError({"stop": _("This stop was removed from the plan.")})
     if (lat is None) != (lon is None):
         raise PatrolError({"lat": _("give both lat and lon, or neither")})
-    when = field_actions._aware(at) or timezone.now()  # naive: Jakarta time, as in sync
+    when = as_utc(at) or timezone.now()  # naive: Jakarta time, as in sync
     if timezone.localtime(when).date() != plan.day:
         raise PatrolError(
             {"at": _("A stop is marked done on the plan's day (%(day)s).") % {"day": plan.day}}
