@@ -14,7 +14,7 @@ from ninja.responses import Status
 from sejuk.monitoring import archive
 from sejuk.monitoring.access import can_read, visible_alerts, visible_narratives, visible_posts
 from sejuk.monitoring.forms import MAX_ID
-from sejuk.monitoring.models import MonitoringSettings
+from sejuk.monitoring.models import MonitoringSettings, Post
 
 router = Router(tags=["monitoring"])
 
@@ -128,7 +128,11 @@ def narrative(request, narrative_id: int):
 def posts(
     request,
     q: str = Query("", max_length=200),
-    kind: str = Query("", description="provocative, sara or flagged"),
+    kind: str = Query(
+        "",
+        pattern="^(|provocative|sara|flagged)$",
+        description="provocative, sara or flagged (empty: all)",
+    ),  # fmt: skip
     area: str = Query("", max_length=13),
     narrative: int | None = Query(None, ge=1, le=MAX_ID),
     since: dt.datetime | None = None,
@@ -141,12 +145,7 @@ def posts(
     qs = visible_posts(request.auth)
     if q:
         qs = qs.filter(text__icontains=q)
-    if kind == "provocative":
-        qs = qs.filter(provocative=True)
-    elif kind == "sara":
-        qs = qs.filter(sara=True)
-    elif kind == "flagged":
-        qs = qs.filter(Q(provocative=True) | Q(sara=True))
+    qs = qs.filter(Post.flag_q(kind))
     if area:
         qs = qs.filter(area_kode=area)
     if narrative:

@@ -129,6 +129,19 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"{self.platform}:{self.external_id}"
 
+    FLAG_KINDS = ("provocative", "sara", "flagged")
+
+    @staticmethod
+    def flag_q(kind: str | None) -> models.Q:
+        """Posts of a flag kind (``FLAG_KINDS``; "flagged" is either); else all."""
+        if kind == "provocative":
+            return models.Q(provocative=True)
+        if kind == "sara":
+            return models.Q(sara=True)
+        if kind == "flagged":
+            return models.Q(provocative=True) | models.Q(sara=True)
+        return models.Q()
+
 
 class DedupeKey(models.Model):
     """One MinHash band key of a post: posts sharing a key are near-duplicate candidates."""

@@ -41,7 +41,7 @@ from sejuk.monitoring.forms import (
     PostFilterForm,
     SettingsForm,
 )
-from sejuk.monitoring.models import AlertStatus, FactCheck, MonitoringSettings
+from sejuk.monitoring.models import AlertStatus, FactCheck, MonitoringSettings, Post
 from sejuk.territory.models import Level, Wilayah
 
 PAGE_SIZE = 30
@@ -65,16 +65,6 @@ def _since(days: str | None) -> dt.datetime:
     except ValueError:
         n = 7
     return timezone.now() - dt.timedelta(days=max(1, min(n, 90)))
-
-
-def _flag_q(kind: str | None) -> Q:
-    if kind == "provocative":
-        return Q(provocative=True)
-    if kind == "sara":
-        return Q(sara=True)
-    if kind == "flagged":
-        return Q(provocative=True) | Q(sara=True)
-    return Q()
 
 
 def _spark(counts: list[int]) -> list[dict]:
@@ -111,7 +101,7 @@ def narratives(request: HttpRequest) -> HttpResponse:
     scoped = posts.filter(
         posted_at__gte=_since(data.get("days")), narrative__isnull=False, counted=True
     )
-    scoped = scoped.filter(_flag_q(data.get("kind")))
+    scoped = scoped.filter(Post.flag_q(data.get("kind")))
     if data.get("q"):
         scoped = scoped.filter(narrative__title__icontains=data["q"])
     rows = (
@@ -192,7 +182,7 @@ def volume_map(request: HttpRequest) -> HttpResponse:
     since = _since(data.get("days"))
     counts = dict(
         visible_posts(request.user)
-        .filter(_flag_q(kind), posted_at__gte=since, counted=True, kelurahan__isnull=False)
+        .filter(Post.flag_q(kind), posted_at__gte=since, counted=True, kelurahan__isnull=False)
         .values("kelurahan_id")
         .annotate(n=Count("pk"))
         .values_list("kelurahan_id", "n")
@@ -245,7 +235,7 @@ def post_search(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         if d.get("q"):
             qs = qs.filter(text__icontains=d["q"])
-        qs = qs.filter(_flag_q(d.get("kind")))
+        qs = qs.filter(Post.flag_q(d.get("kind")))
         if d.get("platform"):
             qs = qs.filter(platform=d["platform"].strip().lower())
         if d.get("author"):

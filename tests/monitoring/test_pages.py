@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -263,3 +264,18 @@ def test_unplaced_posts_go_to_the_unit_given_on_the_command_line(db, tmp_path, c
     call_command("monitoring", "ingest", str(path), "--unit", "polsek-gambir")
     assert Post.objects.get(external_id="u1").scope_kode == "31.71.01"
     assert PoliceUnit.objects.filter(code="polsek-gambir").exists()
+
+
+def test_post_kind_filters_agree_between_page_and_api(posts, client_for, kapolres):
+    ids = list(Post.objects.order_by("pk").values_list("pk", flat=True)[:3])
+    Post.objects.update(provocative=False, sara=False)
+    Post.objects.filter(pk__in=ids[:2]).update(provocative=True)
+    Post.objects.filter(pk__in=ids[1:]).update(sara=True)
+    expected = {"provocative": set(ids[:2]), "sara": set(ids[1:]), "flagged": set(ids)}
+    c = client_for(kapolres)
+    for kind, want in expected.items():
+        api = c.get("/api/v1/monitoring/posts", {"kind": kind, "copies": True}).json()
+        assert {p["id"] for p in api} == want, kind
+        html = c.get(f"/monitoring/posts/?kind={kind}&copies=on").content.decode()
+        assert {int(x) for x in re.findall(r'data-post="(\d+)"', html)} == want, kind
+    assert c.get("/api/v1/monitoring/posts", {"kind": "hoaks"}).status_code == 422
