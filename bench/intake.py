@@ -447,9 +447,9 @@ def _machine_ticks() -> tuple[int, int]:
     return sum(fields[:8]) - idle, sum(fields[:8])
 
 
-def _proc_cpu(match) -> float:
-    """CPU seconds (user + system) of the processes whose (pid, cmdline) match."""
-    total = 0
+def _proc_cpu(match) -> dict[int, float]:
+    """CPU seconds (user + system) of each process whose (pid, cmdline) match."""
+    out = {}
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
@@ -461,8 +461,8 @@ def _proc_cpu(match) -> float:
         except OSError:
             continue
         parts = stat.rsplit(")", 1)[1].split()
-        total += int(parts[11]) + int(parts[12])  # utime, stime
-    return total / _TICK
+        out[int(d.name)] = (int(parts[11]) + int(parts[12])) / _TICK  # utime, stime
+    return out
 
 
 def machine_busy_pct(seconds: float = 2.0) -> float:
@@ -489,14 +489,14 @@ class CpuMeter:
     def __init__(self, server_pids: list[int], db_name: str | None, worker_pid: int | None = None):
         self.server_pids, self.db, self.worker_pid = set(server_pids), db_name, worker_pid
 
-    def _ours(self) -> tuple[float, float, float]:
+    def _ours(self) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
         gun = _proc_cpu(lambda pid, cmd: pid in self.server_pids)
         pg = (
             _proc_cpu(lambda pid, cmd: cmd.startswith("postgres:") and f" {self.db} " in cmd)
             if self.db
-            else 0.0
+            else {}
         )
-        wk = _proc_cpu(lambda pid, cmd: pid == self.worker_pid) if self.worker_pid else 0.0
+        wk = _proc_cpu(lambda pid, cmd: pid == self.worker_pid) if self.worker_pid else {}
         return gun, pg, wk
 
     def start(self) -> None:
@@ -513,7 +513,12 @@ class CpuMeter:
         wrk = (r1.children_user - self.r0.children_user) + (
             r1.children_system - self.r0.children_system
         )
-        gun, pg, wk = o1[0] - self.o0[0], o1[1] - self.o0[1], o1[2] - self.o0[2]
+        # Per process: one that exited meanwhile (a database backend of the
+        # stopped web server) drops out instead of making the sum negative.
+        gun, pg, wk = (
+            sum(v - before.get(pid, 0.0) for pid, v in after.items())
+            for after, before in zip(o1, self.o0, strict=True)
+        )
         pct = lambda x: round(100 * x / wall, 1)  # noqa: E731  (100 % = one core)
         return {
             "cores": cpus,
