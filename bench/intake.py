@@ -542,9 +542,7 @@ SPY_GROUPS = (
     ("    routing.route", "route (sejuk/reports/routing.py"),
     ("    triage", "triage (sejuk/reports/triage.py"),
     ("    sla_for", "sla_for (sejuk/reports/actions.py"),
-    ("    Report INSERT incl. audit (Model.save)", "_save_table (django/db/models/base.py"),
-    ("    audit signal", "sejuk/accounts/audit.py"),
-    ("    report event insert", "_event (sejuk/reports/actions.py"),
+    ("    Report INSERT (Model.save)", "_save_table (django/db/models/base.py"),
     ("    encryption", "encrypt (sejuk/lib/crypto.py"),
     ("SQL compile (ORM compiler as_sql)", "as_sql (django/db/models/sql/compiler.py"),
     ("DB driver calls (django/db/backends)", "django/db/backends/"),
@@ -798,8 +796,6 @@ PROFILE_STEPS = (
     ("sejuk.reports.actions", "new_ticket", "ticket code"),
     ("sejuk.lib.crypto", "encrypt", "encrypt name/contact (Fernet)"),
     ("sejuk.reports.actions", "reporter_hash", "reporter blind index"),
-    ("sejuk.accounts.audit", "log", "audit log entry (post_save signal)"),
-    ("sejuk.reports.actions", "_event", "report event insert"),
 )
 FRAMEWORK = "framework (middleware, session, URL, response)"
 _QUERY_RE = re.compile(r'^\s*(\w+)(?:.*?\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?)?', re.S | re.I)
