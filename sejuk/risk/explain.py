@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from sejuk.analytics.riskindex import IndexSpec, round_preserving_sum
 from sejuk.elections.models import Phase
-from sejuk.risk.indicators import current_spec, label, spec_for_version
+from sejuk.risk.indicators import component_labels, current_spec, label, spec_for_version
 from sejuk.risk.models import DailyRisk, RiskLevel
 
 
@@ -123,8 +123,7 @@ def explain(row: DailyRisk) -> dict[str, Any]:
 def top_reasons(row: DailyRisk, n: int = 2) -> list[str]:
     """Labels of the largest contributions (not the calendar), for lists."""
     spec = spec_for_version(row.spec_version) or current_spec()
-    labels = {i.code: label(i.label) for i in spec.indicators}
-    labels.update({s.code: label(s.label) for s in spec.signals})
+    labels = component_labels(spec)
     items = sorted(
         ((c, p) for c, p in (row.contributions or {}).items() if c != "calendar" and p > 0),
         key=lambda cp: -cp[1],

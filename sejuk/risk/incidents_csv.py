@@ -10,10 +10,8 @@ hash of its content, so re-importing it is harmless too.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from django.utils import timezone
 from sejuk.accounts import audit
 from sejuk.accounts.access import has_role, scope_for
 from sejuk.accounts.models import AuditAction, User
+from sejuk.lib.csvfile import CsvFileError, read_rows
 from sejuk.risk import access
 from sejuk.risk.models import DAY_MIN, Incident, IncidentKind, IncidentSource
 from sejuk.territory.models import KODE_RE, Level, Wilayah
@@ -74,41 +73,22 @@ class IncidentImportResult:
 
 
 def _rows(raw: bytes, name: str) -> list[tuple[int, dict[str, str]]]:
-    if len(raw) > MAX_BYTES:
-        raise IncidentCsvError([f"{name}: larger than {MAX_BYTES // 1024 // 1024} MB"])
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise IncidentCsvError([f"{name}:{line}: not UTF-8 text; save as CSV UTF-8"]) from None
-    try:
-        reader = csv.DictReader(io.StringIO(text), strict=True)
-        if not reader.fieldnames:
-            raise IncidentCsvError([f"{name}:1: empty file, expected a header row"])
-        reader.fieldnames = [h.strip().lower() for h in reader.fieldnames]
-        missing = REQUIRED - set(reader.fieldnames)
-        if missing:
-            raise IncidentCsvError(
-                [
-                    f"{name}:1: header lacks {', '.join(sorted(missing))} "
-                    f"(columns: {', '.join(COLUMNS)}; see docs/templates/risk_incidents.csv)"
-                ]
-            )
-        if "kelurahan" not in reader.fieldnames and not {"lat", "lon"} <= set(reader.fieldnames):
-            raise IncidentCsvError([f"{name}:1: header needs kelurahan, or lat and lon"])
-        out = []
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                raise IncidentCsvError([f"{name}:{line}: more cells than header columns"])
-            if not any((v or "").strip() for v in row.values()):
-                continue
-            out.append((line, {k: (v or "").strip() for k, v in row.items()}))
-            if len(out) > MAX_ROWS:
-                raise IncidentCsvError([f"{name}: more than {MAX_ROWS} rows; split the file"])
-    except csv.Error as exc:
-        raise IncidentCsvError([f"{name}:{reader.line_num}: not valid CSV ({exc})"]) from None
-    return out
+        header, rows = read_rows(raw, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    except CsvFileError as exc:
+        where = f"{name}:{exc.line}" if exc.line else name
+        raise IncidentCsvError([f"{where}: {exc}"]) from None
+    missing = REQUIRED - set(header)
+    if missing:
+        raise IncidentCsvError(
+            [
+                f"{name}:1: header lacks {', '.join(sorted(missing))} "
+                f"(columns: {', '.join(COLUMNS)}; see docs/templates/risk_incidents.csv)"
+            ]
+        )
+    if "kelurahan" not in header and not {"lat", "lon"} <= set(header):
+        raise IncidentCsvError([f"{name}:1: header needs kelurahan, or lat and lon"])
+    return [(line, row) for line, row in rows if any(row.values())]
 
 
 def _time(value: str) -> dt.datetime:

@@ -71,6 +71,7 @@ def label(value) -> str:
 
 
 def component_labels(spec: IndexSpec) -> dict[str, str]:
+    """Labels of the indicators and signals of ``spec`` by code, in the active language."""
     out = {i.code: label(i.label) for i in spec.indicators}
     out.update({s.code: label(s.label) for s in spec.signals})
     return out

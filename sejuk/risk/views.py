@@ -27,7 +27,7 @@ from sejuk.core.forms import start_of_day
 from sejuk.elections.models import Election
 from sejuk.risk import access, actions, forms
 from sejuk.risk.explain import explain, level_label, phase_label, top_reasons
-from sejuk.risk.indicators import current_spec, label, spec_for_version
+from sejuk.risk.indicators import component_labels, current_spec, label, spec_for_version
 from sejuk.risk.models import AlertStatus, ForecastHotspot, RollupKind
 from sejuk.risk.signals import prefix_q
 from sejuk.territory.models import KODE_RE, Level, Wilayah
@@ -352,9 +352,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["kind"]:
             qs = qs.filter(kind=form.cleaned_data["kind"])
     page = Paginator(qs.order_by("-date", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    spec = current_spec()
-    labels = {i.code: label(i.label) for i in spec.indicators}
-    labels.update({s.code: label(s.label) for s in spec.signals})
+    labels = component_labels(current_spec())
     for a in page:
         a.reasons = [labels.get(c, c) for c in (a.detail or {}).get("top", {})]
         a.can_handle = access.can_handle_alert(user, a)

@@ -130,6 +130,24 @@ def test_import_as_a_user_keeps_to_their_territory_and_dry_run_writes_nothing(db
         run("incidents-import", str(tmp_path / "missing.csv"))
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", r":1: empty file"),
+        (b"occurred_at,kelurahan\n2024-11-20,31.71.08.1003\n", r":1: header lacks kind"),
+        (b"occurred_at,kelurahan,kind\n\xff\xfe,x,clash\n", r":2: not UTF-8"),
+        (b"occurred_at,kelurahan,kind\n2024-11-20,31.71.08.1003,clash,x\n", r":2: more cells"),
+        (b"occurred_at,kelurahan,kind\n2024-11-20,31.71.08.1003,cla\x00sh\n", r":2: NUL"),
+    ],
+)
+def test_a_malformed_file_is_a_clear_command_error(db, tmp_path, raw, message):
+    f = tmp_path / "m.csv"
+    f.write_bytes(raw)
+    with pytest.raises(CommandError, match=r"m\.csv" + message):
+        run("incidents-import", str(f))
+    assert not Incident.objects.exists()
+
+
 def test_alerts_lists_open_alerts_as_json_lines(db):
     RiskAlert.objects.create(
         kind="level_up", kelurahan_id=GALUR, date=TODAY, level="tinggi", dedupe_key="k"

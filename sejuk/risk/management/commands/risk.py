@@ -14,7 +14,7 @@ from sejuk.accounts import audit
 from sejuk.accounts.models import User
 from sejuk.analytics.riskindex import IndexSpec, SpecError
 from sejuk.risk.actions import RiskError, compute_index, resolve_scope
-from sejuk.risk.incidents_csv import IncidentCsvError, import_incidents
+from sejuk.risk.incidents_csv import MAX_BYTES, IncidentCsvError, import_incidents
 from sejuk.risk.indicators import configured_path, current_spec
 from sejuk.risk.models import DAY_MAX, DAY_MIN, AlertStatus, RiskAlert
 
@@ -158,9 +158,9 @@ class Command(BaseCommand):
         )
         with audit.acting_as(actor):
             try:
-                result = import_incidents(
-                    path.read_bytes(), name=str(path), user=user, dry_run=opts["dry_run"]
-                )
+                with path.open("rb") as f:
+                    raw = f.read(MAX_BYTES + 1)  # one byte more is enough to refuse it
+                result = import_incidents(raw, name=str(path), user=user, dry_run=opts["dry_run"])
             except IncidentCsvError as exc:
                 lines = "\n".join(f"  {e}" for e in exc.errors)
                 raise CommandError(
