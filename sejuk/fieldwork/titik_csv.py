@@ -19,6 +19,8 @@ from sejuk.accounts.models import User
 from sejuk.fieldwork import actions
 from sejuk.fieldwork.access import may_write_in, visible_titik
 from sejuk.fieldwork.models import TitikCategory, TitikRawan, Vulnerability
+from sejuk.lib.csvfile import CsvFileError, read_rows
+from sejuk.lib.ids import parse_id
 
 COLUMNS = [
     "id",
@@ -93,33 +95,14 @@ def export_csv(rows) -> str:
 
 
 def _parse(raw: bytes) -> list[dict[str, str]]:
-    if len(raw) > MAX_BYTES:
-        raise TitikCsvError([f"file larger than {MAX_BYTES // 1024 // 1024} MB"])
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TitikCsvError([f"line {line}: not UTF-8 text; save the file as CSV UTF-8"]) from None
-    try:
-        reader = csv.DictReader(io.StringIO(text), strict=True)
-        if not reader.fieldnames:
-            raise TitikCsvError(["empty file (expected a header row)"])
-        reader.fieldnames = [h.strip().lower() for h in reader.fieldnames]
-        missing = REQUIRED - set(reader.fieldnames)
-        if missing:
-            raise TitikCsvError(
-                [f"header lacks {sorted(missing)}; see docs/templates/titik_rawan.csv"]
-            )
-        rows = []
-        for row in reader:
-            if None in row:
-                raise TitikCsvError([f"row {reader.line_num}: more cells than header columns"])
-            rows.append({k: _unprotect((v or "").strip()) for k, v in row.items()})
-            if len(rows) > MAX_ROWS:
-                raise TitikCsvError([f"more than {MAX_ROWS} rows; split the file"])
-    except csv.Error as exc:
-        raise TitikCsvError([f"not valid CSV: {exc}"]) from None
-    return rows
+        header, rows = read_rows(raw, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    except CsvFileError as exc:
+        raise TitikCsvError([f"line {exc.line}: {exc}" if exc.line else str(exc)]) from None
+    missing = REQUIRED - set(header)
+    if missing:
+        raise TitikCsvError([f"header lacks {sorted(missing)}; see docs/templates/titik_rawan.csv"])
+    return [{k: _unprotect(v) for k, v in row.items()} for _line, row in rows]
 
 
 def _date(value: str, name: str, where: str, errors: list[str]) -> dt.date | None:
@@ -136,20 +119,16 @@ def import_csv(user: User, raw: bytes) -> TitikImportResult:
     rows = _parse(raw)
     errors: list[str] = []
     prepared: list[tuple[TitikRawan, bool]] = []
-    existing = {
-        t.pk: t
-        for t in visible_titik(user).filter(
-            pk__in=[int(r["id"]) for r in rows if r.get("id", "").isdigit()]
-        )
-    }
+    ids = {parse_id(r.get("id")) for r in rows} - {None}
+    existing = {t.pk: t for t in visible_titik(user).filter(pk__in=ids)}
     for i, row in enumerate(rows, start=2):
         where = f"row {i}"
         titik = TitikRawan()
         if row.get("id"):
-            if not row["id"].isdigit() or int(row["id"]) not in existing:
+            if (pk := parse_id(row["id"])) not in existing:
                 errors.append(f"{where}: id {row['id']!r} is not a titik rawan in your territory")
                 continue
-            titik = existing[int(row["id"])]
+            titik = existing[pk]
         before = {
             c: getattr(titik, c if c != "kelurahan" else "kelurahan_id", None)
             for c in COLUMNS

@@ -38,6 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sejuk.accounts.access import has_role, role_required, visible_wilayah
 from sejuk.accounts.models import Role, User
 from sejuk.analytics.geo import haversine_m
+from sejuk.lib.ids import parse_id
 from sejuk.reports import actions, forms
 from sejuk.reports.access import (
     ACTION_ROLES,
@@ -143,13 +144,6 @@ def _form_errors(form, exc: actions.ReportError, aliases: dict | None = None) ->
         name = re.sub(r"\[\d+\]$", "", key)
         name = table.get(name, name)
         form.add_error(name if name in form.fields else None, message)
-
-
-def _id(value: str) -> int | None:
-    """A primary key typed into a query or form field: ASCII digits that fit
-    the database's integer, else None (``"²".isdigit()`` is true, yet ``int()``
-    refuses it, and SQLite overflows past 2**63)."""
-    return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
 
 
 def _page(request: HttpRequest, qs, size: int = PAGE_SIZE) -> Page:
@@ -337,7 +331,7 @@ def operator(request: HttpRequest) -> HttpResponse:
         status = 422
     else:
         form = forms.OperatorForm(initial={"client_key": new_client_key()}, user=user)
-        if (pk := _id(request.GET.get("saved", ""))) is not None:
+        if (pk := parse_id(request.GET.get("saved", ""))) is not None:
             saved = (
                 visible_reports(user)
                 .filter(pk=pk, created_by=user)
@@ -609,10 +603,10 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def notifications_read(request: HttpRequest) -> HttpResponse:
     qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
     if request.POST.get("all") != "1":
-        ids = [pk for i in request.POST.getlist("id") if (pk := _id(i)) is not None]
+        ids = [pk for i in request.POST.getlist("id") if (pk := parse_id(i)) is not None]
         qs = qs.filter(pk__in=ids)
     qs.update(read_at=timezone.now())
-    report = _id(request.POST.get("report", ""))
+    report = parse_id(request.POST.get("report", ""))
     if report is not None:
         return redirect("reports:detail", report)
     return redirect("reports:notifications")

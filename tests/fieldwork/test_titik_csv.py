@@ -95,3 +95,11 @@ def test_exports_neutralise_spreadsheet_formulas_and_reimport_cleanly(galur):
     assert again.unchanged == 1
     t.refresh_from_db()
     assert t.name.startswith("=HYPERLINK")
+
+
+@pytest.mark.parametrize("bad_id", ["²", "99999999999999999999", "-3", "x"])
+def test_an_id_that_is_not_a_titik_is_a_row_error(galur, bad_id):
+    csv = "id," + HEADER + f"{bad_id},Pos A,meeting,31.71.08.1003,-6.1762,106.8554,,,,sedang\n"
+    with pytest.raises(TitikCsvError, match="row 2: id .* is not a titik rawan"):
+        import_csv(galur, csv.encode())
+    assert not TitikRawan.objects.filter(name="Pos A").exists()
