@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sejuk.accounts import audit
+from sejuk.accounts.access import visible_officers
 from sejuk.accounts.models import AuditAction, User
 from sejuk.fieldwork import actions as field_actions
 from sejuk.fieldwork.models import ActivityKind, Visit
@@ -43,11 +44,15 @@ def tomorrow() -> dt.date:
     return timezone.localdate() + dt.timedelta(days=1)
 
 
-def plannable_officers() -> QuerySet[Officer]:
-    """Active officers with a kelurahan (the Bhabinkamtibmas), unless switched off."""
+def plannable_officers(user: User | None = None) -> QuerySet[Officer]:
+    """Active officers with a kelurahan (the Bhabinkamtibmas), unless switched off;
+    with ``user``, only those of the user's territory."""
     off = OfficerPatrolSettings.objects.filter(active=False).values("officer_id")
+    officers = Officer.objects.all()
+    if user is not None:
+        officers = officers.filter(pk__in=visible_officers(user).values("pk"))
     return (
-        Officer.objects.filter(active=True, kelurahan__isnull=False)
+        officers.filter(active=True, kelurahan__isnull=False)
         .exclude(pk__in=off)
         .distinct()
         .select_related("unit")
@@ -453,11 +458,14 @@ def do_mark_stop_done(
         raise PatrolError({"stop": _("This stop was removed from the plan.")})
     if (lat is None) != (lon is None):
         raise PatrolError({"lat": _("give both lat and lon, or neither")})
-    when = as_utc(at) or timezone.now()  # naive: Jakarta time, as in sync
-    if timezone.localtime(when).date() != plan.day:
-        raise PatrolError(
-            {"at": _("A stop is marked done on the plan's day (%(day)s).") % {"day": plan.day}}
-        )
+    wrong_day = {"at": _("A stop is marked done on the plan's day (%(day)s).") % {"day": plan.day}}
+    try:
+        when = as_utc(at) or timezone.now()  # naive: Jakarta time, as in sync
+        day = timezone.localtime(when).date()
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 leaves the calendar in UTC
+        raise PatrolError(wrong_day) from None
+    if day != plan.day:
+        raise PatrolError(wrong_day)
     existing = _visit_of_day(stop)
     with transaction.atomic():
         if existing is not None:

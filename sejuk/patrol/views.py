@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sejuk.accounts.access import get_in_scope, role_required, visible_officers
+from sejuk.accounts.access import get_in_scope, role_required
 from sejuk.accounts.models import Role, User
 from sejuk.fieldwork.access import visible_titik
 from sejuk.patrol import access, actions, forms, tasks
@@ -68,7 +68,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     unplanned = []
     if user.role != Role.BHABINKAMTIBMAS:
         planned = plans.values("officer_id")
-        officers = actions.plannable_officers().filter(pk__in=visible_officers(user).values("pk"))
+        officers = actions.plannable_officers(user)
         if kel:
             officers = officers.filter(kelurahan__kode=kel)
         unplanned = list(officers.exclude(pk__in=planned).order_by("name")[:200])
@@ -96,11 +96,7 @@ def plan_generate(request: HttpRequest) -> HttpResponse:
     if day < timezone.localdate():
         messages.error(request, _("Plans are made for today or later."))
         return redirect(f"{reverse('patrol:plans')}?day={day.isoformat()}")
-    ids = list(
-        actions.plannable_officers()
-        .filter(pk__in=visible_officers(user).values("pk"))
-        .values_list("pk", flat=True)
-    )
+    ids = list(actions.plannable_officers(user).values_list("pk", flat=True))
     if not ids:
         messages.error(request, _("No officer with a kelurahan in your territory."))
     else:

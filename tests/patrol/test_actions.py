@@ -291,3 +291,15 @@ def test_a_done_time_without_a_zone_offset_is_jakarta_time(plan, galur, client_f
     assert stop.done_at is not None
     visit = Visit.objects.get(pk=r.json()["visit_id"])
     assert visit.checkin_at == dt.datetime(2024, 11, 18, 10, 30, tzinfo=WIB)
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_done_time_off_the_calendar_is_refused_not_a_500(plan, galur, client_for, at):
+    stop = plan.routed_stops().first()
+    r = client_for(galur).post(
+        f"/api/v1/patrol/stops/{stop.pk}/done", {"at": at}, content_type="application/json"
+    )
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"][0]["loc"] == ["body", "at"]
+    stop.refresh_from_db()
+    assert stop.done_at is None
