@@ -1,15 +1,14 @@
-"""Django-side helpers around the text classifier: where the model lives, load it once.
+"""Django-side helpers around the text classifier: where the model lives, train it once.
 
 ``ensure_classifier()`` is what ``sejuk demo`` calls on its first run (train with a
-progress bar on stderr if the model is missing, then load); ``get_classifier()``
-is what request handlers and tasks call (loaded once per process, reloaded when a
-new model is saved).
+progress bar on stderr if the model is missing, then load). Request handlers and
+tasks use :func:`sejuk.monitoring.classifier.get_classifier` (loaded once per
+process, reloaded when a new model is saved).
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,9 +18,6 @@ from tqdm import tqdm
 from sejuk.analytics.textclass import TextClassifier, ensure_model
 
 MODEL_SUBDIR = "textclass"
-
-_lock = threading.Lock()
-_cached: tuple[Path, tuple[int, int], TextClassifier] | None = None
 
 
 def model_dir() -> Path:
@@ -74,23 +70,3 @@ def ensure_classifier(
         return ensure_model(data_dir, target, seed=seed, progress=bar, **train_kwargs)
     finally:
         bar.close()
-
-
-def get_classifier() -> TextClassifier:
-    """The saved classifier, loaded once per process and again after a new ``save``.
-
-    Raises :class:`~sejuk.analytics.textclass.ModelNotFound` if none was trained.
-    """
-    global _cached
-    target = model_dir()
-    card = target / "card.json"
-    with _lock:
-        try:
-            info = card.stat()
-            # save() swaps in a new directory: a new inode even within one clock tick.
-            stamp = (info.st_ino, info.st_mtime_ns)
-        except FileNotFoundError:
-            stamp = (-1, -1)
-        if _cached is None or _cached[0] != target or _cached[1] != stamp:
-            _cached = (target, stamp, TextClassifier.load(target))
-        return _cached[2]

@@ -255,6 +255,27 @@ def test_a_corrupt_model_is_a_model_error(saved, tmp_path):
         TextClassifier.load(broken)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("card.json", b"[]", "card.json: corrupt model \\(expected a JSON object\\)"),
+        ("thresholds.json", b"[0.5]", "thresholds.json: corrupt model"),
+        ("slang.json", b'{"yg": 5}', "slang.json must map words to strings"),
+        ("weights.npz", b"PK\x03\x04 truncated", "corrupt model \\(BadZipFile"),
+    ],
+)
+def test_model_files_of_the_wrong_shape_are_a_model_error_not_a_crash(
+    saved, tmp_path, name, content, message
+):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(saved, broken)
+    (broken / name).write_bytes(content)
+    with pytest.raises(ModelError, match=message):
+        TextClassifier.load(broken)
+
+
 def test_saving_over_a_model_replaces_it_whole(model, tmp_path):
     target = tmp_path / "m"
     model.save(target)

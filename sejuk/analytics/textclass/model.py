@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -373,7 +374,7 @@ class TextClassifier:
                 f"{path} is not a complete model (missing {', '.join(missing)}); "
                 f"train one with `sejuk nlp train --out {path}`"
             )
-        card = _read_json(path / "card.json")
+        card = _read_json(path / "card.json", want_object=True)
         if card.get("format") != FORMAT or card.get("format_version") != FORMAT_VERSION:
             raise ModelError(
                 f"{path / 'card.json'}: format {card.get('format')!r} version "
@@ -393,10 +394,10 @@ class TextClassifier:
                 random_state=int(params["random_state"]),
             )
             labels = tuple(card["labels"])
-            slang = _read_json(path / "slang.json")
+            slang = _read_json(path / "slang.json", want_object=True)
             self.slang = slang
-            if not isinstance(slang, dict):
-                raise ValueError("slang.json must hold an object")
+            if not all(isinstance(v, str) for v in slang.values()):
+                raise ValueError("slang.json must map words to strings")
             # The stored dictionary already includes the fallback of its day: use it as is.
             self.normalizer_ = Normalizer(slang, fallback=False)
             with np.load(path / "weights.npz", allow_pickle=False) as weights:
@@ -406,8 +407,10 @@ class TextClassifier:
             )
             self.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
             self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float32)
-            thresholds = _read_json(path / "thresholds.json")
-        except (KeyError, TypeError, ValueError, OSError) as exc:
+            thresholds = _read_json(path / "thresholds.json", want_object=True)
+        except ModelError:
+            raise
+        except (KeyError, TypeError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelError(f"{path}: corrupt model ({type(exc).__name__}: {exc})") from None
         if self.coef_.shape != (len(labels), self.featurizer_.n_features_) or (
             self.intercept_.shape != (len(labels),)
@@ -434,9 +437,13 @@ def _write_json(path: Path, value: Any, indent: int | None = None) -> None:
         fh.write("\n")
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path, *, want_object: bool = False) -> Any:
+    """The JSON in ``path`` (a JSON object if ``want_object``), or a ModelError."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+            value = json.load(fh)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"{path}: unreadable ({exc})") from None
+    if want_object and not isinstance(value, dict):
+        raise ModelError(f"{path}: corrupt model (expected a JSON object)")
+    return value

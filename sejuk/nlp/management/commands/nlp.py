@@ -38,6 +38,7 @@ from sejuk.nlp.actions import MODEL_SUBDIR, ProgressBar
 from sejuk.nlp.actions import model_dir as default_model_dir
 
 DEFAULT_MAX_CHARS = 100_000
+MAX_MAX_CHARS = 10_000_000  # a 60 MB line at most: the buffer size must stay an index
 DEFAULT_BATCH = 256
 MIN_LIMIT = 10
 MAX_SEED = 2**32 - 1  # what numpy and scikit-learn accept as a random state
@@ -136,7 +137,7 @@ class Command(BaseCommand):
             "--max-chars",
             type=int,
             default=DEFAULT_MAX_CHARS,
-            help=f"longest text accepted (default {DEFAULT_MAX_CHARS:,})",
+            help=f"longest text accepted (default {DEFAULT_MAX_CHARS:,}, at most {MAX_MAX_CHARS:,})",
         )
 
         evaluate = sub.add_parser(
@@ -215,6 +216,8 @@ class Command(BaseCommand):
         batch_size, max_chars = opts["batch"], opts["max_chars"]
         if batch_size < 1 or max_chars < 1:
             raise CommandError("--batch and --max-chars must be positive")
+        if max_chars > MAX_MAX_CHARS:
+            raise CommandError(f"--max-chars must be at most {MAX_MAX_CHARS:,}")
         try:
             model = TextClassifier.load(model_dir)
         except (ModelNotFound, ModelError) as exc:
@@ -385,7 +388,7 @@ _ID_FIELD = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
 
 
 def _salvage_id(text: str) -> Any:
-    """The id of a line that is not valid UTF-8, if it can still be read."""
+    """The id of a line that is not valid UTF-8 or too long to parse, if it can still be read."""
     match = _ID_FIELD.search(text)
     if not match:
         return None
