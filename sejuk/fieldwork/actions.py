@@ -133,15 +133,26 @@ def snapshot(activity: Activity) -> dict[str, Any]:
     }
 
 
+def _utc(value: dt.datetime | None, field: str, errors: dict[str, str]) -> dt.datetime | None:
+    """``as_utc(value)``, or an error on ``field`` for a time whose UTC form
+    leaves the calendar (e.g. 0001-01-01T00:00+14:00)."""
+    try:
+        return as_utc(value)
+    except OverflowError:
+        errors[field] = "is out of range"
+        return None
+
+
 def _normalise(user: User, p: dict) -> dict[str, Any]:
     """Validate a sync payload (already typed by the API schema) into snapshot form."""
     errors: dict[str, str] = {}
     if p.get("kind") not in ActivityKind.values:
         errors["kind"] = f"must be one of {', '.join(ActivityKind.values)}"
-    started = as_utc(p.get("started_at"))
-    ended = as_utc(p.get("ended_at"))
+    started = _utc(p.get("started_at"), "started_at", errors)
+    ended = _utc(p.get("ended_at"), "ended_at", errors)
+    _utc(p.get("client_edited_at"), "client_edited_at", errors)
     if started is None:
-        errors["started_at"] = "required"
+        errors.setdefault("started_at", "required")
     elif started > timezone.now() + dt.timedelta(hours=1):
         errors["started_at"] = _("is in the future")
     if started and ended and ended < started:
@@ -222,6 +233,7 @@ def _validate_children(kode: str, visits: list[dict], complaints: list[dict]) ->
             errors[f"visits[{i}].titik_id"] = f"no titik rawan {v['titik_id']} in {kode}"
         if (v.get("lat") is None) != (v.get("lon") is None):
             errors[f"visits[{i}]"] = _("give both lat and lon, or neither")
+        _utc(v.get("checkin_at"), f"visits[{i}].checkin_at", errors)
     if len(set(titik_ids)) != len(titik_ids):
         errors["visits"] = _("a titik rawan is listed twice")
     for i, c in enumerate(complaints):

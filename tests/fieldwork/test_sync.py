@@ -224,3 +224,13 @@ def test_a_titik_of_another_kelurahan_cannot_be_visited(
 ):
     r = post(client_for(galur), payload(visits=[{"titik_id": titik_tanah_tinggi.pk}]))
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize("field", ["started_at", "ended_at", "client_edited_at"])
+def test_a_time_whose_utc_form_leaves_the_calendar_is_a_422(client_for, galur, payload, field):
+    body = payload()
+    body[field] = "0001-01-01T00:00:00+14:00"
+    r = post(client_for(galur), body)
+    assert r.status_code == 422, r.content
+    assert field in r.content.decode()
+    assert not Activity.objects.filter(client_uuid=body["client_uuid"]).exists()

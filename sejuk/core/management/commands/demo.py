@@ -109,14 +109,14 @@ class Command(BaseCommand):
             except ClaimFileError as exc:
                 self.log(f"fact-check seed not imported: {exc}")
         if train:
-            from sejuk.analytics.textclass import DataError
+            from sejuk.analytics.textclass import DataError, ModelError
             from sejuk.nlp.actions import ensure_classifier, model_dir
 
             if not (model_dir() / "card.json").exists():
                 self.log(f"training the text classifier once (about a minute) into {model_dir()}")
             try:
                 ensure_classifier()
-            except (FileNotFoundError, DataError) as exc:
+            except (FileNotFoundError, DataError, ModelError) as exc:
                 self.log(f"text classifier not trained ({exc}); posts stay unclassified")
         from sejuk.monitoring.actions import ingest
         from sejuk.monitoring.ingest import parse_jsonl
