@@ -169,10 +169,6 @@ def ingest(parsed: Parsed, *, source: str, unit: PoliceUnit | None = None) -> In
     return result
 
 
-def _canonical_of(row: dict) -> int:
-    return row["duplicate_of_id"] or row["pk"]
-
-
 def _ingest_chunk(
     items: list[tuple[int, PostInput]],
     source: str,
@@ -821,10 +817,6 @@ def do_handle_alert(user: User, alert: Alert, status: str, note: str = "") -> Al
     alert.handled_at = timezone.now()
     alert.save(update_fields=["status", "note", "handled_by", "handled_at"])
     return alert
-
-
-def level_of_area(kode: str) -> int:
-    return kode.count(".") + 1 if kode else 0
 
 
 __all__ = [

@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sejuk.analytics.claims import Claim
 from sejuk.monitoring.models import AlertStatus, FactCheck, MonitoringSettings, Verdict
 
 PERIODS = [("1", _("last 24 hours")), ("3", _("last 3 days")), ("7", _("last 7 days")),
@@ -75,6 +76,22 @@ class FactCheckForm(forms.ModelForm):
         if len(text) > 20_000:
             raise forms.ValidationError(_("At most 20,000 characters."))
         return text
+
+    def clean(self) -> dict:
+        """A new claim gets the ref (and, untitled, the summary) an imported
+        one would; two claims of one source may not share a ref."""
+        data = super().clean()
+        if self.errors:
+            return data
+        claim = Claim(text=data["text"], verdict=data["verdict"])
+        ref = self.instance.ref or claim.ref
+        clash = FactCheck.objects.filter(source=data.get("source", ""), ref=ref)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This source already has this claim in the archive."))
+        self.instance.ref = ref
+        if not data.get("title"):
+            data["title"] = claim.title
+        return data
 
 
 class ClaimImportForm(forms.Form):

@@ -8,7 +8,6 @@ with its number and the reason, and the good lines go on to ingestion.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -17,6 +16,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
+
+from sejuk.analytics.claims.archive import ClaimFileError, csv_records
 
 FIELDS = ("platform", "id", "author", "text", "time", "url", "lat", "lon", "location")
 REQUIRED = ("platform", "author", "text", "time")
@@ -217,45 +218,23 @@ def parse_csv(data: bytes, now: dt.datetime | None = None) -> Parsed:
         data = data[3:]
     text = data.decode("utf-8", errors="surrogateescape")
     out = Parsed()
-    first = text.split("\n", 1)[0]
-    if not first.strip():
-        out.errors.append(LineError(1, "no header row; the fields are " + ", ".join(FIELDS)))
+    try:
+        records = csv_records(text, FIELDS, REQUIRED)
+    except ClaimFileError as exc:
+        out.errors.append(LineError(1, str(exc)))
         return out
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
-    unknown = [h for h in header if h not in FIELDS]
-    missing = [h for h in REQUIRED if h not in header]
-    if unknown or missing:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown column(s) {', '.join(repr(u[:30]) for u in unknown[:5])}")
-        out.errors.append(LineError(1, f"{'; '.join(parts)}; the columns are {', '.join(FIELDS)}"))
-        return out
-    out.lines = 1
-    while True:
-        number = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            out.errors.append(LineError(number, f"not a CSV row ({exc})"))
-            break
-        out.lines = reader.line_num
-        if not any(cell.strip() for cell in row):
+    out.lines = text.count("\n") + (not text.endswith("\n"))
+    for number, values, error in records:
+        if error:
+            out.errors.append(LineError(number, error))
+        elif values is None:
             out.blank += 1
-            continue
-        if len(row) != len(header):
-            out.errors.append(LineError(number, f"{len(row)} fields; the header has {len(header)}"))
-            continue
-        obj = {k: v for k, v in zip(header, row, strict=True) if v.strip() != ""}
-        try:
-            out.posts.append((number, parse_post(obj, now)))
-        except PostError as exc:
-            out.errors.append(LineError(number, str(exc)))
+        else:
+            try:
+                obj = {k: v for k, v in values.items() if v}
+                out.posts.append((number, parse_post(obj, now)))
+            except PostError as exc:
+                out.errors.append(LineError(number, str(exc)))
     return out
 
 

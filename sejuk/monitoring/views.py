@@ -373,16 +373,7 @@ def claim_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(request, _("Claim deleted."))
             return redirect("monitoring:claims")
         if form.is_valid():
-            obj = form.save(commit=False)
-            if not obj.ref:
-                from sejuk.analytics.claims import Claim
-
-                obj.ref = Claim(text=obj.text, verdict=obj.verdict).ref
-            if not obj.title:
-                from sejuk.analytics.claims import summarize
-
-                obj.title = summarize(obj.text)
-            obj.save()
+            form.save()
             archive.reset_cache()
             messages.success(request, _("Claim saved."))
             return redirect("monitoring:claims")

@@ -57,3 +57,16 @@ def test_a_stored_template_that_cannot_be_filled_is_shown_as_written(db):
     s.talking_points = {"general": ["Jaga {wilayah.nope}", "Cek {wilayah[x]}"]}
     lines = talking_points(s, ["general"], {"wilayah": "Galur"})
     assert [p["text"] for p in lines] == ["Jaga {wilayah.nope}", "Cek {wilayah[x]}"]
+
+
+def test_a_new_claim_that_repeats_an_archived_one_is_a_form_error(client_for, db):
+    from sejuk.monitoring.models import FactCheck
+
+    c = client_for(User.objects.get(username="analis.jakpus"))
+    form = {"verdict": "hoax", "source": "Bawaslu DKI", "active": "on",
+            "text": "Beredar video surat suara sudah dicoblos di TPS Galur."}  # fmt: skip
+    assert c.post("/monitoring/claims/new/", form).status_code == 302
+    again = c.post("/monitoring/claims/new/", form)
+    assert again.status_code == 422
+    assert again.context["form"].non_field_errors()
+    assert FactCheck.objects.filter(source="Bawaslu DKI").count() == 1

@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,42 +182,18 @@ def read_claims_csv(source: bytes | str | Path, *, default_source: str = "") -> 
     else:
         data = source
     text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    if not first_line.strip():
-        raise ClaimFileError(
-            "line 1: the file has no header row; expected columns " + ", ".join(CSV_COLUMNS)
-        )
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip().casefold() for h in next(reader)]
-    missing = [c for c in _REQUIRED if c not in header]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown column(s) {', '.join(repr(u) for u in unknown)}")
-        raise ClaimFileError(
-            f"line 1: {'; '.join(parts)}; the columns are {', '.join(CSV_COLUMNS)}"
-        )
+    try:
+        records = csv_records(text, CSV_COLUMNS, _REQUIRED)
+    except ClaimFileError as exc:
+        raise ClaimFileError(f"line 1: {exc}") from None
     out = ReadResult()
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            out.errors.append(RowError(line, f"not a CSV row ({exc})"))
-            break
-        if not any(cell.strip() for cell in row):
+    for line, values, error in records:
+        if error:
+            out.errors.append(RowError(line, error))
+            continue
+        if values is None:
             out.skipped += 1
             continue
-        if len(row) != len(header):
-            out.errors.append(RowError(line, f"{len(row)} fields, the header has {len(header)}"))
-            continue
-        values = dict(zip(header, (cell.strip() for cell in row), strict=True))
         bad = [k for k, v in values.items() if _has_surrogates(v)]
         if bad:
             out.errors.append(RowError(line, f"not valid UTF-8 in {', '.join(bad)}"))
@@ -227,6 +203,55 @@ def read_claims_csv(source: bytes | str | Path, *, default_source: str = "") -> 
         except ValueError as exc:
             out.errors.append(RowError(line, str(exc)))
     return out
+
+
+def csv_records(
+    text: str, columns: Sequence[str], required: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str] | None, str]]:
+    """The rows of a CSV text whose header names some of ``columns``.
+
+    The delimiter is ``,`` or ``;`` (sniffed from the header). Raises
+    :class:`ClaimFileError` at once when the header is missing, lacks one of
+    ``required`` or names an unknown column. Then yields ``(line, values,
+    error)`` per row, ``line`` being the row's first physical line:
+    ``values`` maps the header to the stripped cells, is None for a blank row
+    and for a bad one, whose ``error`` says why (after a row that is not CSV
+    at all, reading stops).
+    """
+    first = text.split("\n", 1)[0]
+    if not first.strip():
+        raise ClaimFileError("no header row; the columns are " + ", ".join(columns))
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().casefold() for h in next(reader)]
+    missing = [c for c in required if c not in header]
+    unknown = [h for h in header if h not in columns]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(repr(u[:30]) for u in unknown[:5])}")
+        raise ClaimFileError(f"{'; '.join(parts)}; the columns are {', '.join(columns)}")
+    return _csv_rows(reader, header)
+
+
+def _csv_rows(reader, header: list[str]) -> Iterator[tuple[int, dict[str, str] | None, str]]:
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield line, None, f"not a CSV row ({exc})"
+            return
+        if not any(cell.strip() for cell in row):
+            yield line, None, ""
+        elif len(row) != len(header):
+            yield line, None, f"{len(row)} fields; the header has {len(header)}"
+        else:
+            yield line, dict(zip(header, (cell.strip() for cell in row), strict=True)), ""
 
 
 def _claim_from_values(values: dict[str, str], default_source: str) -> Claim:
