@@ -16,16 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
+from sejuk.nlp.actions import model_dir
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _cache: tuple[tuple | None, object | None] = (None, None)
-
-
-def model_dir() -> Path:
-    return Path(settings.SEJUK_MODEL_DIR) / "textclass"
 
 
 def _version(path: Path) -> tuple | None:
